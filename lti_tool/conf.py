@@ -1,0 +1,70 @@
+"""The tool's own options: ``settings.ACCOLADE`` merged over these defaults.
+
+Read them as ``tool_settings.PUBLIC_URL``; tests that override ``ACCOLADE`` see the change at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+
+DEFAULTS: dict[str, Any] = {
+    # Public base URL: issuer, credential and status list ids are built on it.
+    "PUBLIC_URL": "http://127.0.0.1:8000",
+    # Key-encryption key (32 bytes, base64url) for private keys at rest, and older ones ("id:key,…").
+    "KEK": "",
+    "KEK_OLD": "",
+    # Verification may fetch issuer documents from other hosts; private addresses only if allowed.
+    "REMOTE_FETCH": True,
+    "REMOTE_FETCH_ALLOW_PRIVATE": False,
+    "REMOTE_FETCH_TIMEOUT": 5.0,
+    "REMOTE_FETCH_MAX_BYTES": 1_000_000,
+    # Bitstring status lists: entries per list and how full a list may get before a new one starts.
+    "STATUS_LIST_SIZE": 131_072,
+    "STATUS_LIST_FILL_LIMIT": 0.5,
+    "STATUS_LIST_MAX_AGE": 300,
+    # Recipient identifiers written hashed (with a per-award salt) rather than in plain text.
+    "HASHED_IDENTITY_TYPES": ("emailAddress", "sisSourcedId", "lisSourcedId", "oneRosterSourcedId"),
+    # Issue a VC-JWT (RS256) alongside the Data Integrity credential.
+    "ISSUE_VC_JWT": True,
+    # Badge images an admin uploads.
+    "IMAGE_MAX_BYTES": 2 * 1024 * 1024,
+}
+
+
+class ToolSettings:
+    """Attribute access to the merged options; cache cleared when settings change."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] | None = None
+
+    def _merged(self) -> dict[str, Any]:
+        if self._cache is None:
+            user = getattr(settings, "ACCOLADE", {})
+            unknown = set(user) - set(DEFAULTS)
+            if unknown:
+                raise AttributeError(f"unknown ACCOLADE setting(s): {', '.join(sorted(unknown))}")
+            self._cache = {**DEFAULTS, **user}
+        return self._cache
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._merged()[name]
+        except KeyError:
+            raise AttributeError(f"no ACCOLADE setting {name!r}") from None
+
+    def reload(self, **kwargs: Any) -> None:
+        if kwargs.get("setting") in (None, "ACCOLADE"):
+            self._cache = None
+
+    @property
+    def public_url(self) -> str:
+        return str(self.PUBLIC_URL).rstrip("/")
+
+
+tool_settings = ToolSettings()
+setting_changed.connect(tool_settings.reload)

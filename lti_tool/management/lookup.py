@@ -1,0 +1,42 @@
+"""Find issuers, achievements and awards from what an operator types (UUID, URL or exact name)."""
+
+from __future__ import annotations
+
+from django.core.management.base import CommandError
+
+from ..models import Achievement, Issuer
+
+
+def _uuid_part(value: str) -> str:
+    return value.rstrip("/").rsplit("/", 1)[-1].removeprefix("urn:uuid:")
+
+
+def find_issuer(value: str) -> Issuer:
+    issuer = Issuer.objects.filter(uuid=_uuid_part(value)).first() if _is_uuid(_uuid_part(value)) else None
+    if issuer is None:
+        matches = list(Issuer.objects.filter(name=value)[:2])
+        if len(matches) != 1:
+            raise CommandError(f"no single issuer matches {value!r}; give its UUID (see `manage.py issuer_list`)")
+        issuer = matches[0]
+    return issuer
+
+
+def find_achievement(value: str) -> Achievement:
+    achievement = (Achievement.objects.select_related("issuer").filter(uuid=_uuid_part(value)).first()
+                   if _is_uuid(_uuid_part(value)) else None)
+    if achievement is None:
+        matches = list(Achievement.objects.select_related("issuer").filter(name=value)[:2])
+        if len(matches) != 1:
+            raise CommandError(f"no single achievement matches {value!r}; give its UUID")
+        achievement = matches[0]
+    return achievement
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

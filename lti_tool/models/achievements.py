@@ -1,0 +1,81 @@
+"""Achievement definitions (what a badge stands for) with the registrar's metadata."""
+
+import uuid
+
+from django.core.validators import MinValueValidator
+from django.db import models
+
+
+class Achievement(models.Model):
+    """A badge definition: OB 3.0 Achievement fields plus AACRAO proposal-form metadata.
+
+    .. no_pii:
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted for approval"
+        APPROVED = "approved", "Approved"
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired"
+
+    ISSUABLE = (Status.APPROVED, Status.ACTIVE)
+
+    class CreditType(models.TextChoices):
+        CREDIT = "credit", "Credit-bearing"
+        NON_CREDIT = "non-credit", "Non-credit"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    issuer = models.ForeignKey("lti_tool.Issuer", on_delete=models.PROTECT, related_name="achievements")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+
+    name = models.CharField(max_length=200)
+    description = models.TextField()
+    criteria_narrative = models.TextField(blank=True)
+    criteria_url = models.URLField(max_length=500, blank=True)
+    image = models.ForeignKey("lti_tool.StoredImage", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    achievement_type = models.CharField(max_length=64, default="Badge")
+    human_code = models.CharField(max_length=64, blank=True)
+    field_of_study = models.CharField(max_length=200, blank=True)
+    specialization = models.CharField(max_length=200, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 language tag")
+    version = models.CharField(max_length=32, blank=True)
+    credits_available = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True,
+                                            validators=[MinValueValidator(0)])
+    alignments = models.JSONField(default=list, blank=True)
+    learning_outcomes = models.JSONField(default=list, blank=True)
+    other_identifiers = models.JSONField(default=list, blank=True)
+    issuing_unit = models.JSONField(default=dict, blank=True, help_text="Profile of the unit that offers it")
+
+    # AACRAO proposal form: facts OB 3.0 has no term for (rendered into the signed criteria text).
+    credit_type = models.CharField(max_length=16, choices=CreditType.choices, default=CreditType.NON_CREDIT)
+    level = models.CharField(max_length=100, blank=True)
+    requirements = models.TextField(blank=True)
+    assessment = models.TextField(blank=True, help_text="Assessment protocol")
+    clock_hours = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True,
+                                      validators=[MinValueValidator(0)])
+    effective_date = models.DateField(null=True, blank=True)
+    expiration_date = models.DateField(null=True, blank=True, help_text="Last day the badge can be earned")
+    sis_code = models.CharField(max_length=64, blank=True, help_text="Registrar's SIS mapping code")
+
+    # Award policy.
+    valid_for_days = models.PositiveIntegerField(null=True, blank=True, help_text="Awards expire after this many days")
+    re_earnable = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["issuer", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def public_id(self) -> str:
+        return f"{self.issuer.base_url.rstrip('/')}/achievements/{self.uuid}"
+
+    @property
+    def issuable(self) -> bool:
+        return self.status in self.ISSUABLE

@@ -1,0 +1,85 @@
+"""Awards: the permanent record that a learner earned an achievement."""
+
+import uuid
+
+from django.db import models
+
+
+class PermanentRecordError(Exception):
+    """Raise when code tries to delete an award; revoke it instead."""
+
+
+class AwardQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermanentRecordError("awards are permanent records and cannot be deleted; revoke them instead")
+
+    def current(self):
+        return self.filter(is_current=True)
+
+
+class Award(models.Model):
+    """One award of an achievement to a learner, with its signed credentials.
+
+    Never deleted: revocation sets ``revoked_at`` and a reason and flips the status-list bit.
+    ``is_current`` is False once the award is revoked or superseded by a newer award (for example
+    after it expired); at most one current award exists per achievement and learner unless the
+    achievement is re-earnable (``exclusive`` False).
+
+    .. pii: learner, recipient identifiers inside the credential, evidence.
+    .. pii_types: other
+    .. pii_retirement: retained
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    achievement = models.ForeignKey("lti_tool.Achievement", on_delete=models.PROTECT, related_name="awards")
+    learner = models.ForeignKey("lti_tool.Learner", on_delete=models.PROTECT, related_name="awards")
+    exclusive = models.BooleanField(default=True)
+    is_current = models.BooleanField(default=True)
+
+    issued_at = models.DateTimeField()
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+    awarded_date = models.DateTimeField()
+    source = models.CharField(max_length=32, default="manual", help_text="cli, bulk-csv, rule, review, instructor…")
+    issued_by = models.CharField(max_length=200, blank=True)
+    narrative = models.TextField(blank=True)
+    evidence = models.JSONField(default=list, blank=True)
+
+    status_list = models.ForeignKey("lti_tool.StatusList", on_delete=models.PROTECT, related_name="awards")
+    status_index = models.PositiveIntegerField()
+    identity_salt = models.CharField(max_length=64)
+
+    credential = models.JSONField(help_text="OB 3.0 credential with its Data Integrity proof")
+    credential_jwt = models.TextField(blank=True, help_text="The same credential as a VC-JWT (RS256)")
+    ob2_assertion_jws = models.TextField(blank=True)
+
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+    revoked_by = models.CharField(max_length=200, blank=True)
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = AwardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["achievement", "learner"],
+                                    condition=models.Q(exclusive=True, is_current=True),
+                                    name="award_one_current_per_learner"),
+            models.UniqueConstraint(fields=["status_list", "status_index"], name="award_unique_status_index"),
+        ]
+        indexes = [models.Index(fields=["learner", "achievement"])]
+
+    def __str__(self) -> str:
+        return f"{self.achievement} → {self.learner}"
+
+    def delete(self, *args, **kwargs):
+        raise PermanentRecordError("awards are permanent records and cannot be deleted; revoke them instead")
+
+    @property
+    def public_id(self) -> str:
+        return self.credential.get("id", "")
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None

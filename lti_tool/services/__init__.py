@@ -1,0 +1,1 @@
+"""Business operations of the tool service, named ``<entity>_<action>`` with keyword-only arguments."""

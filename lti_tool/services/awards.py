@@ -1,0 +1,178 @@
+"""Issue and revoke awards: the one path every award takes (CLI, CSV, rules, reviews, instructors).
+
+Issuing composes the OB 3.0 credential, signs it (Data Integrity and VC-JWT) and checks the proof,
+signs the OB 2.0 assertion, allocates a status-list position and writes the award, all in one
+transaction: either everything is recorded or nothing is.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..conf import tool_settings
+from ..core.api import IssuingError, issue_credential
+from ..core.data import CredentialClaims, Evidence, StatusEntry
+from ..core.openbadges import ob2
+from ..core.openbadges.compose import identity_object
+from ..models import Achievement, Award, Learner
+from .canonicalizer import shared_canonicalizer
+from .documents import achievement_definition, issuer_profile
+from .errors import NotIssuableError, ServiceError
+from .issuers import issuer_signers
+from .status_lists import status_bit_set, status_index_pick, status_list_open
+
+logger = logging.getLogger(__name__)
+
+
+def award_issue(*, achievement: Achievement, learner: Learner, issued_by: str, source: str = "manual",
+                evidence: Iterable[Mapping[str, str]] = (), narrative: str = "", now: datetime | None = None,
+                valid_until: datetime | None = None) -> Award:
+    """Award ``achievement`` to ``learner`` and return the award with its signed credentials.
+
+    Raises:
+        NotIssuableError: the achievement is not approved/active, outside its dates, or the learner
+            already holds a current award of it (and it is not re-earnable).
+        IssuingError: the credential could not be signed safely (nothing is written).
+    """
+    now = now or timezone.now()
+    _check_issuable(achievement, now)
+    evidence = [_evidence_item(item) for item in evidence]
+    if valid_until is None and achievement.valid_for_days:
+        valid_until = now + timedelta(days=achievement.valid_for_days)
+    try:
+        with transaction.atomic():
+            previous = None
+            if not achievement.re_earnable:
+                previous = (Award.objects.select_for_update()
+                            .filter(achievement=achievement, learner=learner, is_current=True, exclusive=True).first())
+                if previous is not None:
+                    if previous.valid_until is None or previous.valid_until > now:
+                        raise NotIssuableError(f"{learner} already holds {achievement.name} "
+                                               f"(award {previous.uuid}); revoke it first")
+                    Award.objects.filter(pk=previous.pk).update(is_current=False)
+            award = _build_award(achievement=achievement, learner=learner, issued_by=issued_by, source=source,
+                                 evidence=evidence, narrative=narrative, now=now, valid_until=valid_until)
+            award.save(force_insert=True)
+            if previous is not None:
+                Award.objects.filter(pk=previous.pk).update(superseded_by=award)
+    except IntegrityError as error:
+        if "award_one_current_per_learner" in str(error) or "lti_tool_award.achievement_id" in str(error):
+            raise NotIssuableError(f"{learner} already holds {achievement.name}") from None
+        raise
+    logger.info("issued award %s of achievement %s", award.uuid, achievement.uuid)
+    return award
+
+
+def award_revoke(*, award: Award, reason: str, revoked_by: str, now: datetime | None = None) -> Award:
+    """Revoke an award: record who and why, and set its bit in the status list (republished at once).
+
+    Raises:
+        ServiceError: no reason was given or the award is already revoked.
+    """
+    if not reason.strip():
+        raise ServiceError("a revocation needs a reason")
+    with transaction.atomic():
+        locked = Award.objects.select_for_update().select_related("status_list__issuer").get(pk=award.pk)
+        if locked.revoked_at is not None:
+            raise ServiceError(f"award {award.uuid} was already revoked on {locked.revoked_at:%Y-%m-%d}")
+        locked.revoked_at = now or timezone.now()
+        locked.revocation_reason = reason.strip()
+        locked.revoked_by = revoked_by
+        locked.is_current = False
+        locked.save(update_fields=["revoked_at", "revocation_reason", "revoked_by", "is_current"])
+        status_bit_set(status_list=locked.status_list, index=locked.status_index, value=True)
+    logger.info("revoked award %s", award.uuid)
+    return locked
+
+
+def _check_issuable(achievement: Achievement, now: datetime) -> None:
+    if not achievement.issuable:
+        raise NotIssuableError(f"{achievement.name} is {achievement.get_status_display().lower()}, "
+                               "not approved or active")
+    today = now.date()
+    if achievement.effective_date and today < achievement.effective_date:
+        raise NotIssuableError(f"{achievement.name} can be earned from {achievement.effective_date}")
+    if achievement.expiration_date and today > achievement.expiration_date:
+        raise NotIssuableError(f"{achievement.name} could be earned until {achievement.expiration_date}")
+
+
+def _build_award(*, achievement: Achievement, learner: Learner, issued_by: str, source: str,
+                 evidence: list[dict[str, str]], narrative: str, now: datetime,
+                 valid_until: datetime | None) -> Award:
+    issuer = achievement.issuer
+    signer, jwt_signer = issuer_signers(issuer=issuer)
+    status_list = status_list_open(issuer=issuer)
+    index = status_index_pick(status_list=status_list)
+    award_uuid = uuid.uuid4()
+    salt = secrets.token_hex(16)
+    base = issuer.base_url.rstrip("/")
+    claims = CredentialClaims(
+        id=f"{base}/credentials/{award_uuid}",
+        issuer=issuer_profile(issuer),
+        achievement=achievement_definition(achievement),
+        valid_from=now,
+        valid_until=valid_until,
+        awarded_date=now,
+        subject_id=learner.subject_id,
+        identifiers=tuple(_identifiers(learner, salt)),
+        evidence=tuple(Evidence(**item) for item in evidence),
+        narrative=narrative or None,
+        status=StatusEntry(status_list.public_id, index),
+    )
+    try:
+        issued = issue_credential(claims, signer=signer, created=now, canonicalizer=shared_canonicalizer(),
+                                  jwt_signer=jwt_signer if tool_settings.ISSUE_VC_JWT else None)
+    except IssuingError:
+        logger.exception("refused to issue %s to learner %s", achievement.uuid, learner.uuid)
+        raise
+    email = learner.identity("emailAddress")
+    assertion_jws = ""
+    if email is not None:
+        assertion = ob2.assertion_json(
+            assertion_id=f"urn:uuid:{award_uuid}",
+            badgeclass_url=f"{base}/ob2/badges/{achievement.uuid}",
+            recipient_email=email.value, salt=salt, issued_on=now, expires=valid_until,
+            evidence=[{k: v for k, v in item.items() if k in ("id", "narrative", "name")} for item in evidence],
+            narrative=narrative or None, signed_by=_ob2_key_url(issuer, jwt_signer),
+        )
+        assertion_jws = ob2.sign_assertion(assertion, jwt_signer)
+    return Award(uuid=award_uuid, achievement=achievement, learner=learner, exclusive=not achievement.re_earnable,
+                 is_current=True, issued_at=now, valid_from=now, valid_until=valid_until, awarded_date=now,
+                 source=source, issued_by=issued_by, narrative=narrative, evidence=evidence,
+                 status_list=status_list, status_index=index, identity_salt=salt, credential=issued.credential,
+                 credential_jwt=issued.jwt or "", ob2_assertion_jws=assertion_jws)
+
+
+def _identifiers(learner: Learner, salt: str) -> list[Any]:
+    hashed = set(tool_settings.HASHED_IDENTITY_TYPES)
+    out = []
+    for identity in learner.identities.all().order_by("kind", "id"):
+        if identity.kind in ("emailAddress", "sisSourcedId", "ltiUserId", "lisSourcedId", "oneRosterSourcedId"):
+            out.append(identity_object(identity.kind, identity.value,
+                                       salt=salt if identity.kind in hashed else None))
+    return out
+
+
+def _ob2_key_url(issuer, jwt_signer) -> str:
+    return f"{issuer.base_url.rstrip('/')}/ob2/issuers/{issuer.uuid}/keys/{jwt_signer.kid.rsplit('/', 1)[-1]}"
+
+
+def _evidence_item(item: Mapping[str, str]) -> dict[str, str]:
+    allowed = {"id", "name", "narrative", "description", "genre", "audience"}
+    unknown = set(item) - allowed
+    if unknown:
+        raise ServiceError(f"evidence has unknown field(s): {', '.join(sorted(unknown))}")
+    cleaned = {key: str(value).strip() for key, value in item.items() if value not in (None, "")}
+    if not cleaned:
+        raise ServiceError("an evidence item needs at least a URL or a narrative")
+    if "id" in cleaned and not cleaned["id"].startswith(("https://", "http://", "urn:")):
+        raise ServiceError(f"evidence URL {cleaned['id']!r} is not an http(s) URL")
+    return cleaned

@@ -1,0 +1,31 @@
+"""URL routes of the tool service. Public ids are UUIDs; names are used by the local resolver."""
+
+from django.contrib import admin
+from django.urls import path
+
+from .views import api, documents, images, pages
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("verify", pages.verify_page, name="verify"),
+    path("api/v1/verify", api.verify, name="api-verify"),
+    path("issuers/<uuid:issuer_uuid>", pages.issuer_page, name="issuer"),
+    path("issuers/<uuid:issuer_uuid>/keys/<str:key_name>", documents.issuer_key, name="issuer-key"),
+    path("issuers/<uuid:issuer_uuid>/did.json", documents.issuer_did, name="issuer-did"),
+    path("issuers/<uuid:issuer_uuid>/jwks", documents.issuer_jwks, name="issuer-jwks"),
+    path(".well-known/jwks.json", documents.service_jwks, name="service-jwks"),
+    path("achievements/<uuid:achievement_uuid>", pages.achievement_page, name="achievement"),
+    path("credentials/<uuid:award_uuid>", pages.credential_page, name="credential"),
+    path("credentials/<uuid:award_uuid>/credential.jwt", pages.credential_jwt, name="credential-jwt"),
+    path("credentials/<uuid:award_uuid>/badge.<str:extension>", images.baked_badge, name="credential-badge"),
+    path("status/<uuid:list_uuid>", documents.status_list, name="status-list"),
+    path("images/<uuid:image_uuid>.<str:extension>", images.stored_image, name="image"),
+    path("ob2/issuers/<uuid:issuer_uuid>", documents.ob2_issuer, name="ob2-issuer"),
+    path("ob2/issuers/<uuid:issuer_uuid>/keys/<str:key_name>", documents.ob2_key, name="ob2-key"),
+    path("ob2/issuers/<uuid:issuer_uuid>/revocations", documents.ob2_revocations, name="ob2-revocations"),
+    path("ob2/badges/<uuid:achievement_uuid>", documents.ob2_badge, name="ob2-badge"),
+    path("ob2/assertions/<uuid:award_uuid>", documents.ob2_assertion, name="ob2-assertion"),
+    path("ob2/assertions/<uuid:award_uuid>/badge.<str:extension>", images.baked_badge, {"ob_version": "2.0"},
+         name="ob2-assertion-badge"),
+    path("admin/", admin.site.urls),
+]
