@@ -177,10 +177,11 @@ def ob2_assertion_document(*, award_uuid) -> dict[str, Any]:
     email = award.learner.identity("emailAddress")
     if email is None:
         raise NotFound("this award has no OB 2.0 form (the learner has no email address on record)")
+    image = award.achievement.image
     return ob2.assertion_json(
         assertion_id=assertion_id, badgeclass_url=f"{base}/ob2/badges/{award.achievement.uuid}",
         recipient_email=email.value, salt=award.identity_salt, issued_on=award.issued_at, expires=award.valid_until,
-        image_url=f"{base}/ob2/assertions/{award.uuid}/badge.png",
+        image_url=f"{base}/ob2/assertions/{award.uuid}/badge.{image.extension if image else 'svg'}",
         evidence=[{k: v for k, v in item.items() if k in ("id", "narrative", "name")} for item in award.evidence],
         narrative=award.narrative or None)
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ..conf import tool_settings
 from ..core.api import IssuingError, issue_credential
-from ..core.data import CredentialClaims, Evidence, StatusEntry
+from ..core.data import IDENTITY_TYPES, CredentialClaims, Evidence, StatusEntry
 from ..core.openbadges import ob2
 from ..core.openbadges.compose import identity_object
 from ..models import Achievement, Award, Learner
@@ -155,7 +155,7 @@ def _identifiers(learner: Learner, salt: str) -> list[Any]:
     hashed = set(tool_settings.HASHED_IDENTITY_TYPES)
     out = []
     for identity in learner.identities.all().order_by("kind", "id"):
-        if identity.kind in ("emailAddress", "sisSourcedId", "ltiUserId", "lisSourcedId", "oneRosterSourcedId"):
+        if identity.kind in IDENTITY_TYPES:
             out.append(identity_object(identity.kind, identity.value,
                                        salt=salt if identity.kind in hashed else None))
     return out

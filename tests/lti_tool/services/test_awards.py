@@ -129,3 +129,19 @@ def test_evidence_is_validated(achievement, learner):
     with pytest.raises(ServiceError, match="unknown"):
         award_issue(achievement=achievement, learner=learner, issued_by="t", evidence=[{"score": "9"}])
     assert Award.objects.count() == 0
+
+
+def test_lti_identities_travel_as_identity_objects(achievement, learner):
+    from lti_tool.models import LearnerIdentity
+
+    LearnerIdentity.objects.create(learner=learner, kind="ltiUserId", scope="https://moodle.example.edu",
+                                   value="42", source="lti-launch")
+    LearnerIdentity.objects.create(learner=learner, kind="ltiPlatformId", scope="", value="https://moodle.example.edu",
+                                   source="lti-launch")
+    LearnerIdentity.objects.create(learner=learner, kind="favouriteColour", scope="", value="red", source="x")
+    award = award_issue(achievement=achievement, learner=learner, issued_by="test")
+    kinds = {i["identityType"]: i for i in award.credential["credentialSubject"]["identifier"]}
+    assert kinds["ltiUserId"] == {"type": "IdentityObject", "identityHash": "42", "identityType": "ltiUserId",
+                                  "hashed": False}
+    assert kinds["ltiPlatformId"]["identityHash"] == "https://moodle.example.edu"
+    assert "favouriteColour" not in kinds

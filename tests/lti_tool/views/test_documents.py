@@ -64,6 +64,7 @@ def test_ob2_hosted_assertion_is_gone_when_revoked(client, award):
     url = f"/ob2/assertions/{award.uuid}"
     assertion = client.get(url).json()
     assert assertion["verification"] == {"type": "HostedBadge"}
+    assert client.get(assertion["image"].removeprefix("http://testserver")).status_code == 200
     assert assertion["recipient"]["hashed"] is True
     badge = client.get(assertion["badge"].removeprefix("http://testserver")).json()
     assert badge["type"] == "BadgeClass"
