@@ -12,6 +12,7 @@ initial context is a frozen singleton, so the keys are stable (checked against s
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -69,17 +70,14 @@ class MemoizingProcessor(JsonLdProcessor):
         super().__init__(on_property_dropped=self._dropped)
         self._memo = memo
         self._on_drop = on_drop
-        self._unmapped_key: str | None = None
-
-    def _expand_iri(self, active_ctx, value, base=None, vocab=False, local_ctx=None, defined=None):
-        iri = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
-        if vocab:
-            # pyld expands each key and, if it drops it, reports only the expansion; keep the key.
-            self._unmapped_key = value
-        return iri
 
     def _dropped(self, expanded_property: str | None) -> None:
-        self._on_drop(expanded_property, self._unmapped_key)
+        # pyld reports only the expansion (None for a term mapped to null); the key as written is the
+        # loop variable ``key`` of its _expand_object, the caller. Reading it here keeps the hot path
+        # free of bookkeeping; pyld is pinned (==3.3.0) and tests/core/jsonld/test_safe_mode.py checks it.
+        caller = sys._getframe(1)
+        key = caller.f_locals.get("key") if caller.f_code.co_name == "_expand_object" else None
+        self._on_drop(expanded_property, key if isinstance(key, str) else None)
 
     def _process_context(
         self,

@@ -126,5 +126,8 @@ def mentions_relative_base(component: dict[str, Any]) -> bool:
         component.get("datatype", "").startswith(RELATIVE_BASE))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _has_lone_surrogate(text: str) -> bool:
-    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
+    return _SURROGATE.search(text) is not None

@@ -8,6 +8,8 @@ Ed25519 signature → ``proofValue`` as multibase base58-btc.
 from __future__ import annotations
 
 import hashlib
+import re
+import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -21,6 +23,23 @@ from ..timefmt import format_datetime
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
 PROOF_TYPE = "DataIntegrityProof"
+
+
+# Canonical N-Quads of the proof configuration (DI §3.3.5) for the one shape we sign with. Used only
+# after it was found equal to the full canonicalization for the same @context list with the same
+# canonicalizer (see _proof_config_nquads); anything else takes the full path.
+_PROOF_CONFIG_LINES = (
+    '_:c14n0 <http://purl.org/dc/terms/created> "{created}"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n',
+    "_:c14n0 <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/security#DataIntegrityProof> .\n",
+    '_:c14n0 <https://w3id.org/security#cryptosuite> "eddsa-rdfc-2022"'
+    "^^<https://w3id.org/security#cryptosuiteString> .\n",
+    "_:c14n0 <https://w3id.org/security#proofPurpose> <https://w3id.org/security#assertionMethod> .\n",
+    "_:c14n0 <https://w3id.org/security#verificationMethod> <{method}> .\n",
+)
+_PLAIN_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[!#-;=?-\[\]_a-z~]*$")  # printable ASCII, no N-Quads escapes
+_XSD_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+_STANDARD_KEYS = {"type", "created", "verificationMethod", "cryptosuite", "proofPurpose"}
+_checked_shapes: weakref.WeakKeyDictionary[Canonicalizer, dict[tuple[str, ...], bool]] = weakref.WeakKeyDictionary()
 
 
 class ProofError(ValueError):
@@ -54,11 +73,32 @@ def hash_data(document: Mapping[str, Any], options: Mapping[str, Any], canonical
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     config = {**options, "@context": document.get("@context")}
     config.pop("proofValue", None)
-    canonical_config = canonicalizer.canonicalize(config, portable=portable)
+    canonical_config = _proof_config_nquads(config, canonicalizer, portable=portable)
     if canonical_document is None:
         canonical_document = canonicalizer.canonicalize(unsecured, portable=portable)
     return (hashlib.sha256(canonical_config.encode("utf-8")).digest()
             + hashlib.sha256(canonical_document.encode("utf-8")).digest())
+
+
+def _proof_config_nquads(config: Mapping[str, Any], canonicalizer: Canonicalizer, *, portable: bool) -> str:
+    """Return the canonical proof configuration, from the checked template when it applies."""
+    contexts = config.get("@context")
+    method, created = config.get("verificationMethod"), config.get("created")
+    fits = (isinstance(contexts, list) and contexts and all(isinstance(c, str) for c in contexts)
+            and set(config) - {"@context"} == _STANDARD_KEYS and config.get("type") == PROOF_TYPE
+            and config.get("cryptosuite") == CRYPTOSUITE and config.get("proofPurpose") == "assertionMethod"
+            and isinstance(method, str) and _PLAIN_IRI.match(method)
+            and isinstance(created, str) and _XSD_DATETIME.match(created))
+    if not fits:
+        return canonicalizer.canonicalize(config, portable=portable)
+    template = "".join(_PROOF_CONFIG_LINES).format(created=created, method=method)
+    shapes = _checked_shapes.setdefault(canonicalizer, {})
+    key = tuple(contexts)
+    if key not in shapes:
+        full = canonicalizer.canonicalize(config, portable=portable)
+        shapes[key] = full == template
+        return full
+    return template if shapes[key] else canonicalizer.canonicalize(config, portable=portable)
 
 
 def add_proof(document: Mapping[str, Any], *, signer: Ed25519Signer, created: datetime,
