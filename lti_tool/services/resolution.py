@@ -1,9 +1,11 @@
 """Resolve the documents verification needs: our own from the database, others over HTTP, guarded.
 
-Remote fetches (issuer profiles, keys, status lists of other issuers) are limited: http(s) only, a
-timeout, a response size cap, JSON only, at most three redirects, and no private, loopback,
-link-local or reserved addresses unless ``REMOTE_FETCH_ALLOW_PRIVATE`` is set (SSRF guard; every
-redirect target is checked again).
+Remote fetches (issuer profiles, keys, status lists of other issuers) are limited: http(s) only, no
+user-info or backslashes in the URL, a response size cap, JSON only, at most three redirects, an
+overall deadline, and no private, loopback, link-local, reserved or translated (NAT64, 6to4)
+addresses unless ``REMOTE_FETCH_ALLOW_PRIVATE`` is set. The host is resolved once, the addresses are
+checked, and the connection goes to the checked address (with the original Host header and TLS server
+name), so a second DNS answer cannot send it elsewhere; every redirect target is checked again.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import ipaddress
 import json
 import logging
 import socket
+import time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import requests
+import urllib3
 from django.urls import Resolver404, resolve
+from urllib3.exceptions import HTTPError, LocationParseError
+from urllib3.util import Timeout, parse_url
 
 from ..conf import tool_settings
 from ..core.ports import ResolveError, Resolver
@@ -27,6 +32,8 @@ logger = logging.getLogger(__name__)
 MAX_REDIRECTS = 3
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json", "application/jwk+json",
               "application/jwk-set+json", "application/did+json", "application/did+ld+json", "text/plain")
+# Address ranges that translate to IPv4 (RFC 6052 NAT64, RFC 3056 6to4): refused outright.
+TRANSLATED = [ipaddress.ip_network(n) for n in ("64:ff9b::/96", "64:ff9b:1::/48", "2002::/16")]
 
 
 def document_resolver(*, allow_remote: bool | None = None) -> Resolver:
@@ -48,19 +55,28 @@ _NOT_LOCAL = object()
 
 
 def local_document(url: str) -> Any:
-    """Return our own document for ``url``, or ``_NOT_LOCAL`` when the URL is not ours."""
-    parts = urlsplit(url)
-    ours = urlsplit(tool_settings.public_url)
-    if (parts.hostname, parts.port) != (ours.hostname, ours.port) or not parts.path.startswith(ours.path or "/"):
-        return _NOT_LOCAL
-    path = parts.path[len(ours.path.rstrip("/")):] or "/"
+    """Return our own document for ``url``, or ``_NOT_LOCAL`` when the URL is on another host.
+
+    A URL on our host that names no public document is "not found": we never fetch ourselves.
+    """
     try:
-        match = resolve(path)
+        parts = urlsplit(url)
+        ours = urlsplit(tool_settings.public_url)
+        same_host = (parts.hostname, parts.port) == (ours.hostname, ours.port)
+    except ValueError:
+        raise ResolveError(url, "not a valid URL") from None
+    if not same_host:
+        return _NOT_LOCAL
+    prefix = ours.path.rstrip("/")
+    if not parts.path.startswith(prefix + "/") and parts.path != prefix:
+        raise ResolveError(url, "no such document on this service", status=404)
+    try:
+        match = resolve(parts.path[len(prefix):] or "/")
     except Resolver404:
         raise ResolveError(url, "no such document on this service", status=404) from None
     function = DOCUMENTS.get(match.url_name or "")
     if function is None:
-        return _NOT_LOCAL
+        raise ResolveError(url, "this address on our service is a page, not a document", status=404)
     try:
         return json.loads(json.dumps(function(**match.kwargs)))
     except NotFound as error:
@@ -70,27 +86,23 @@ def local_document(url: str) -> Any:
 
 
 def fetch_json(url: str) -> Any:
-    """Fetch a JSON document from another host under the SSRF guard and size limits."""
-    session = requests.Session()
-    session.trust_env = False
+    """Fetch a JSON document from another host under the SSRF guard, size limit and deadline."""
+    deadline = time.monotonic() + float(tool_settings.REMOTE_FETCH_TIMEOUT)
     current = url
     for _ in range(MAX_REDIRECTS + 1):
-        _guard(current)
-        try:
-            response = session.get(current, timeout=tool_settings.REMOTE_FETCH_TIMEOUT, allow_redirects=False,
-                                   stream=True, headers={"Accept": "application/ld+json, application/json"})
-        except requests.RequestException as error:
-            raise ResolveError(url, f"request failed: {type(error).__name__}") from None
-        with response:
-            if response.is_redirect:
-                current = urljoin(current, response.headers.get("Location", ""))
-                continue
-            if response.status_code != 200:
-                raise ResolveError(url, f"HTTP {response.status_code}", status=response.status_code)
-            content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if content_type and content_type not in JSON_TYPES:
-                raise ResolveError(url, f"unexpected content type {content_type}")
-            body = _read_limited(response)
+        target = _checked_target(current)
+        status, headers, body = _get(target, current, deadline)
+        if status in (301, 302, 303, 307, 308):
+            location = headers.get("location", "")
+            if not location:
+                raise ResolveError(url, f"HTTP {status} without a Location")
+            current = urljoin(current, location)
+            continue
+        if status != 200:
+            raise ResolveError(url, f"HTTP {status}", status=status)
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type and content_type not in JSON_TYPES:
+            raise ResolveError(url, f"unexpected content type {content_type}")
         try:
             return json.loads(body)
         except (ValueError, RecursionError):
@@ -98,30 +110,87 @@ def fetch_json(url: str) -> Any:
     raise ResolveError(url, "too many redirects")
 
 
-def _read_limited(response: requests.Response) -> bytes:
-    limit = int(tool_settings.REMOTE_FETCH_MAX_BYTES)
-    chunks, size = [], 0
-    for chunk in response.iter_content(65536):
-        size += len(chunk)
-        if size > limit:
-            raise ResolveError(response.url, f"response is larger than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+class _Target:
+    def __init__(self, scheme: str, host: str, port: int, address: str, path: str) -> None:
+        self.scheme, self.host, self.port, self.address, self.path = scheme, host, port, address, path
 
 
-def _guard(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http"):
-        raise ResolveError(url, f"scheme {parts.scheme!r} is not allowed")
-    if not parts.hostname:
+def _checked_target(url: str) -> _Target:
+    """Parse ``url`` as urllib3 does, refuse tricks, resolve the host once and vet its addresses."""
+    if "\\" in url or any(ord(ch) < 0x21 or ord(ch) > 0x7E for ch in url):
+        raise ResolveError(url, "URL holds characters outside printable ASCII or a backslash")
+    try:
+        parsed = parse_url(url)
+    except (LocationParseError, ValueError):
+        raise ResolveError(url, "not a valid URL") from None
+    if parsed.scheme not in ("https", "http"):
+        raise ResolveError(url, f"scheme {parsed.scheme!r} is not allowed")
+    if parsed.auth:
+        raise ResolveError(url, "URLs with user information are not fetched")
+    if not parsed.host:
         raise ResolveError(url, "URL has no host")
+    host = parsed.host.strip("[]")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise ResolveError(url, "host does not resolve") from None
+    addresses = [info[4][0] for info in infos]
+    for address in addresses:
+        _check_address(url, address)
+    return _Target(parsed.scheme, host, port, addresses[0], parsed.request_uri)
+
+
+def _check_address(url: str, address: str) -> None:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in network for network in TRANSLATED if ip.version == network.version):
+        raise ResolveError(url, f"host resolves to a translated address ({ip}); refusing to fetch")
     if tool_settings.REMOTE_FETCH_ALLOW_PRIVATE:
         return
+    if not ip.is_global or ip.is_multicast:
+        raise ResolveError(url, f"host resolves to a non-public address ({ip}); refusing to fetch")
+
+
+def _get(target: _Target, url: str, deadline: float) -> tuple[int, dict[str, str], bytes]:
+    """GET from the checked address with the original Host and TLS name; read under the deadline."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise ResolveError(url, "took too long")
+    timeout = Timeout(connect=remaining, read=remaining)
+    if target.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(target.address, target.port, timeout=timeout, retries=False,
+                                           server_hostname=target.host, assert_hostname=target.host,
+                                           cert_reqs="CERT_REQUIRED")
+    else:
+        pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, retries=False)
+    host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+    if ":" in target.host:
+        host_header = f"[{target.host}]" + ("" if target.port in (80, 443) else f":{target.port}")
+    limit = int(tool_settings.REMOTE_FETCH_MAX_BYTES)
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-    except socket.gaierror:
-        raise ResolveError(url, "host does not resolve") from None
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if not ip.is_global or ip.is_multicast:
-            raise ResolveError(url, f"host resolves to a non-public address ({ip}); refusing to fetch")
+        response = pool.urlopen("GET", target.path, redirect=False, preload_content=False,
+                                headers={"Host": host_header, "Accept": "application/ld+json, application/json",
+                                         "User-Agent": "Accolade-verifier/1"})
+        try:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise ResolveError(url, f"response is larger than {limit} bytes")
+            chunks, size = [], 0
+            while chunk := response.read1(65536):  # one receive at a time, so the deadline holds
+                size += len(chunk)
+                if size > limit:
+                    raise ResolveError(url, f"response is larger than {limit} bytes")
+                if time.monotonic() > deadline:
+                    raise ResolveError(url, "took too long")
+                chunks.append(chunk)
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, b"".join(chunks)
+        finally:
+            response.release_conn()
+    except ResolveError:
+        raise
+    except (HTTPError, OSError, ValueError) as error:
+        raise ResolveError(url, f"request failed: {type(error).__name__}") from None
+    finally:
+        pool.close()
