@@ -10,6 +10,7 @@ from ..models import Learner, LearnerIdentity
 from .errors import ServiceError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ATTEMPTS = 3
 
 
 def learner_find_or_create(*, email: str = "", sis_id: str = "", sis_scope: str = "", name: str = "",
@@ -27,26 +28,33 @@ def learner_find_or_create(*, email: str = "", sis_id: str = "", sis_scope: str 
         raise ServiceError(f"{email!r} is not an email address")
     wanted = [(kind, scope, value) for kind, scope, value in
               (("emailAddress", "", email), ("sisSourcedId", sis_scope, sis_id)) if value]
-    with transaction.atomic():
-        found = {
-            identity.learner_id: identity.learner
-            for kind, scope, value in wanted
-            for identity in LearnerIdentity.objects.select_related("learner").filter(kind=kind, scope=scope,
-                                                                                     value=value)
-        }
-        if len(found) > 1:
-            raise ServiceError(f"{email or ''} {sis_id or ''}".strip() + " match two different learners")
-        learner = next(iter(found.values()), None)
-        if learner is None:
-            learner = Learner.objects.create(display_name=name.strip())
-        elif name and not learner.display_name:
-            learner.display_name = name.strip()
-            learner.save(update_fields=["display_name"])
-        for kind, scope, value in wanted:
-            try:
-                with transaction.atomic():
-                    LearnerIdentity.objects.get_or_create(kind=kind, scope=scope, value=value,
-                                                          defaults={"learner": learner, "source": source})
-            except IntegrityError:
-                raise ServiceError(f"{kind} {value} already belongs to another learner") from None
+    for _attempt in range(ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _find_or_create(wanted, name=name.strip(), source=source)
+        except IntegrityError:
+            # Another request created one of these identities at the same moment (the unique
+            # constraint on kind/scope/value). Everything this attempt wrote is rolled back; look
+            # again and use what the winner created.
+            continue
+    raise ServiceError(f"could not record learner {email or sis_id}: identifiers keep changing; try again")
+
+
+def _find_or_create(wanted: list[tuple[str, str, str]], *, name: str, source: str) -> Learner:
+    found = {identity.learner_id: identity.learner
+             for kind, scope, value in wanted
+             for identity in LearnerIdentity.objects.select_related("learner").filter(kind=kind, scope=scope,
+                                                                                      value=value)}
+    if len(found) > 1:
+        raise ServiceError(" / ".join(value for _, _, value in wanted) + " match two different learners")
+    learner = next(iter(found.values()), None)
+    if learner is None:
+        learner = Learner.objects.create(display_name=name)
+    elif name and not learner.display_name:
+        learner.display_name = name
+        learner.save(update_fields=["display_name"])
+    have = {(i.kind, i.scope, i.value) for i in learner.identities.all()}
+    for kind, scope, value in wanted:
+        if (kind, scope, value) not in have:
+            LearnerIdentity.objects.create(learner=learner, kind=kind, scope=scope, value=value, source=source)
     return learner

@@ -1,0 +1,63 @@
+"""Races between requests: run on SQLite and PostgreSQL (``.ci/run`` does both)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from lti_tool.models import Award, Learner, LearnerIdentity
+from lti_tool.services.awards import award_issue, award_revoke
+from lti_tool.services.errors import NotIssuableError
+from lti_tool.services.learners import learner_find_or_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def race(count, work):
+    barrier = threading.Barrier(count)
+    outcomes, errors = [], []
+
+    def run(index):
+        try:
+            barrier.wait()
+            outcomes.append(work(index))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return outcomes, errors
+
+
+@pytest.mark.parametrize("trial", range(5))
+def test_two_issues_to_the_same_new_email_make_one_learner_and_one_award(achievement, trial):
+    email = f"race{trial}@example.edu"
+
+    def issue(_):
+        learner = learner_find_or_create(email=email, source="test")
+        return award_issue(achievement=achievement, learner=learner, issued_by="test").uuid
+
+    issued, errors = race(2, issue)
+    assert len(issued) == 1, (issued, errors)
+    assert [type(e) for e in errors] == [NotIssuableError], errors
+    assert LearnerIdentity.objects.filter(kind="emailAddress", value=email).count() == 1
+    assert Learner.objects.filter(identities__value=email).count() == 1
+    assert Award.objects.filter(achievement=achievement, learner__identities__value=email, is_current=True).count() == 1
+
+
+def test_concurrent_revocations_all_reach_the_status_list(achievement):
+    from lti_tool.core.openbadges.status_list import Bitstring
+
+    awards = [award_issue(achievement=achievement, issued_by="test",
+                          learner=learner_find_or_create(email=f"r{i}@example.edu", source="test")) for i in range(6)]
+    _, errors = race(6, lambda i: award_revoke(award=awards[i], reason="test", revoked_by="test"))
+    assert errors == []
+    status_list = awards[0].status_list
+    status_list.refresh_from_db()
+    published = Bitstring.decode(status_list.credential["credentialSubject"]["encodedList"])
+    assert all(published.get(award.status_index) for award in awards)
