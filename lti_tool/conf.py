@@ -25,8 +25,10 @@ DEFAULTS: dict[str, Any] = {
     "STATUS_LIST_SIZE": 131_072,
     "STATUS_LIST_FILL_LIMIT": 0.5,
     "STATUS_LIST_MAX_AGE": 300,
-    # Recipient identifiers written hashed (with a per-award salt) rather than in plain text.
-    "HASHED_IDENTITY_TYPES": ("emailAddress", "sisSourcedId", "lisSourcedId", "oneRosterSourcedId"),
+    # Recipient identifiers written into credentials (OB 3.0 identityType names; opt-in), and those
+    # among them written in plain text; every other one is hashed with a per-award salt.
+    "CREDENTIAL_IDENTITY_TYPES": ("emailAddress", "sisSourcedId", "ltiUserId", "ltiPlatformId"),
+    "PLAINTEXT_IDENTITY_TYPES": ("ltiPlatformId",),
     # Issue a VC-JWT (RS256) alongside the Data Integrity credential.
     "ISSUE_VC_JWT": True,
     # Badge images an admin uploads.

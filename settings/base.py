@@ -111,11 +111,14 @@ STATIC_ROOT = VAR_DIR / "static"
 # Uploads: badge images and credentials to verify stay small.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["lti_tool.uploads.LimitedMemoryUploadHandler"]
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if os.environ.get("BEHIND_TLS_PROXY") == "1" else None
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "lti_tool.error_reporting.AccoladeReporterFilter"
 
 LOGGING = {
     "version": 1,

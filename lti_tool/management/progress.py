@@ -6,6 +6,8 @@ import sys
 import time
 from typing import TextIO
 
+from django.core.management.base import OutputWrapper
+
 
 class ProgressBar:
     """Draw ``[#####.....] 50/100 12.3/s`` on one line, redrawn at most ten times a second."""
@@ -26,12 +28,17 @@ class ProgressBar:
 
     def close(self) -> None:
         self._draw(time.monotonic())
-        self.stream.write("\n")
-        self.stream.flush()
+        self._write("\n")
 
     def _draw(self, now: float) -> None:
         filled = int(self.width * self.done / self.total)
         rate = self.done / max(now - self.started, 1e-9)
         bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {rate:.1f}/s")
+        self._write(f"\r{self.label} [{bar}] {self.done}/{self.total} {rate:.1f}/s")
+
+    def _write(self, text: str) -> None:
+        if isinstance(self.stream, OutputWrapper):
+            self.stream.write(text, ending="")  # Django's wrapper would end each redraw with a newline
+        else:
+            self.stream.write(text)
         self.stream.flush()

@@ -19,6 +19,7 @@ from django.db import transaction
 from ..core.data import ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES, RESULT_TYPES
 from ..models import Achievement, Issuer, StoredImage
 from .errors import InvalidSpecError
+from .text import has_control_characters, is_http_url
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -71,6 +72,8 @@ def parse_achievement_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
         text = str(value).strip()
         if len(text) > limit:
             problems.append(f"{name}: longer than {limit} characters")
+        if has_control_characters(text):
+            problems.append(f"{name}: contains control characters (paste it as plain text)")
         fields[name] = text
     for required in ("name", "description"):
         if not fields.get(required):
@@ -150,12 +153,13 @@ def parse_achievement_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
             problems.append("issuing_unit: needs at least a name")
         else:
             fields["issuing_unit"] = {
-                "id": _url(unit.get("id") or unit.get("url"), "issuing_unit.url", problems) if
-                (unit.get("id") or unit.get("url")) else "",
+                "id": _url(unit["id"], "issuing_unit.id", problems) if unit.get("id") else "",
                 "name": str(unit["name"]),
-                "url": str(unit.get("url", "")),
+                "url": _url(unit["url"], "issuing_unit.url", problems) if unit.get("url") else "",
                 "email": str(unit.get("email", "")),
             }
+            if not fields["issuing_unit"]["id"]:
+                fields["issuing_unit"]["id"] = fields["issuing_unit"]["url"]
 
     if data.get("valid_for_days") is not None:
         try:
@@ -203,7 +207,7 @@ def _alignment(value: Any, where: str, problems: list[str]) -> dict[str, str]:
 
 def _url(value: Any, where: str, problems: list[str]) -> str:
     text = str(value or "").strip()
-    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", text):
+    if not is_http_url(text):
         problems.append(f"{where}: {text!r} is not an http(s) URL")
     return text
 

@@ -58,9 +58,8 @@ def award_issue(*, achievement: Achievement, learner: Learner, issued_by: str, s
                         raise NotIssuableError(f"{learner} already holds {achievement.name} "
                                                f"(award {previous.uuid}); revoke it first")
                     Award.objects.filter(pk=previous.pk).update(is_current=False)
-            award = _build_award(achievement=achievement, learner=learner, issued_by=issued_by, source=source,
-                                 evidence=evidence, narrative=narrative, now=now, valid_until=valid_until)
-            award.save(force_insert=True)
+            award = _save_new_award(achievement=achievement, learner=learner, issued_by=issued_by, source=source,
+                                    evidence=evidence, narrative=narrative, now=now, valid_until=valid_until)
             if previous is not None:
                 Award.objects.filter(pk=previous.pk).update(superseded_by=award)
     except IntegrityError as error:
@@ -91,6 +90,26 @@ def award_revoke(*, award: Award, reason: str, revoked_by: str, now: datetime | 
         status_bit_set(status_list=locked.status_list, index=locked.status_index, value=True)
     logger.info("revoked award %s", award.uuid)
     return locked
+
+
+STATUS_INDEX_ATTEMPTS = 3
+
+
+def _save_new_award(**kwargs: Any) -> Award:
+    """Build and insert an award; if another request took the same status-list index, draw again."""
+    for attempt in range(STATUS_INDEX_ATTEMPTS):
+        award = _build_award(**kwargs)
+        try:
+            with transaction.atomic():
+                award.save(force_insert=True)
+            return award
+        except IntegrityError as error:
+            if "award_unique_status_index" not in str(error) and "status_index" not in str(error):
+                raise
+            if attempt == STATUS_INDEX_ATTEMPTS - 1:
+                raise
+            logger.warning("status-list index %s was taken concurrently; drawing another", award.status_index)
+    raise AssertionError("unreachable")
 
 
 def _check_issuable(achievement: Achievement, now: datetime) -> None:
@@ -152,13 +171,11 @@ def _build_award(*, achievement: Achievement, learner: Learner, issued_by: str, 
 
 
 def _identifiers(learner: Learner, salt: str) -> list[Any]:
-    hashed = set(tool_settings.HASHED_IDENTITY_TYPES)
-    out = []
-    for identity in learner.identities.all().order_by("kind", "id"):
-        if identity.kind in IDENTITY_TYPES:
-            out.append(identity_object(identity.kind, identity.value,
-                                       salt=salt if identity.kind in hashed else None))
-    return out
+    """Return the learner's identifiers that may go into a credential; all hashed but the plain ones."""
+    included = set(tool_settings.CREDENTIAL_IDENTITY_TYPES) & IDENTITY_TYPES
+    plain = set(tool_settings.PLAINTEXT_IDENTITY_TYPES)
+    return [identity_object(identity.kind, identity.value, salt=None if identity.kind in plain else salt)
+            for identity in learner.identities.all().order_by("kind", "id") if identity.kind in included]
 
 
 def _ob2_key_url(issuer, jwt_signer) -> str:

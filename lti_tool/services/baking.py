@@ -51,7 +51,8 @@ def award_baked_image(*, award: Award, image_format: str, proof: str = "json", o
         text = json.dumps(award.credential, ensure_ascii=False, separators=(",", ":"))
     data = bake_png(source, text, ob_version=ob_version) if kind == "png" else bake_svg(source, text,
                                                                                          ob_version=ob_version)
-    slug = "".join(ch if ch.isalnum() else "-" for ch in achievement.name.lower()).strip("-")[:60] or "badge"
+    slug = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in achievement.name.lower())
+    slug = "-".join(part for part in slug.split("-") if part)[:60] or "badge"
     suffix = "-ob2" if ob_version == "2.0" else ("-jwt" if proof == "jwt" else "")
     return BakedImage(data=data, content_type="image/png" if kind == "png" else "image/svg+xml",
                       filename=f"{slug}{suffix}.{kind}")

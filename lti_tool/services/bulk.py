@@ -106,8 +106,9 @@ def award_bulk_issue(*, achievement: Achievement, report: BulkReport, issued_by:
         raise ServiceError(f"{len(report.problems)} problem(s) in the file; nothing was issued")
     with transaction.atomic():
         for row in report.rows:
-            learner = learner_find_or_create(email=row.email, sis_id=row.student_id, name=row.name, source="csv")
             try:
+                learner = learner_find_or_create(email=row.email, sis_id=row.student_id, name=row.name,
+                                                 source="csv")
                 award = award_issue(achievement=achievement, learner=learner, issued_by=issued_by,
                                     source="bulk-csv", evidence=row.evidence, narrative=row.narrative)
             except ServiceError as error:
@@ -137,11 +138,20 @@ def _row_problems(number: int, values: dict[str, str], seen: dict[str, int], ach
         if key in seen:
             problems.append(f"line {number}: same learner as line {seen[key]}")
         seen.setdefault(key, number)
+    if not problems and email and student_id and _two_learners(email, student_id):
+        problems.append(f"line {number}: {email} and {student_id} belong to two different learners")
     if not problems and not achievement.re_earnable:
         holder = _current_holder(email, student_id, achievement)
         if holder:
             problems.append(f"line {number}: {email or student_id} already holds {achievement.name}")
     return problems
+
+
+def _two_learners(email: str, student_id: str) -> bool:
+    by_email = LearnerIdentity.objects.filter(kind="emailAddress", value=email).values_list("learner_id", flat=True)
+    by_sis = LearnerIdentity.objects.filter(kind="sisSourcedId", value=student_id).values_list("learner_id", flat=True)
+    email_ids, sis_ids = set(by_email), set(by_sis)
+    return bool(email_ids and sis_ids and email_ids != sis_ids)
 
 
 def _current_holder(email: str, student_id: str, achievement: Achievement) -> bool:

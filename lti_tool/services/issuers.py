@@ -15,6 +15,7 @@ from ..core.keys import Ed25519Signer, RsaSigner, ed25519_public_multibase
 from ..key_encryption import current_kek, open_sealed, seal
 from ..models import Issuer, SigningKey, StoredImage
 from .errors import ServiceError
+from .text import has_control_characters, is_http_url
 
 RSA_BITS = 2048
 _UNSEALED_CACHE_SIZE = 64
@@ -30,6 +31,10 @@ def issuer_create(*, name: str, url: str, email: str = "", description: str = ""
     """
     if not name.strip():
         raise ServiceError("an issuer needs a name")
+    if has_control_characters(name):
+        raise ServiceError("the issuer name contains control characters")
+    if not is_http_url(url):
+        raise ServiceError(f"the issuer's web site {url!r} is not an http(s) URL")
     current_kek()  # fail before writing anything
     with transaction.atomic():
         issuer = Issuer.objects.create(name=name.strip(), url=url, email=email, description=description,

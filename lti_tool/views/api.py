@@ -44,7 +44,11 @@ def verify(request: HttpRequest) -> HttpResponse:
             else:
                 return _error(400, "send a 'file' or a 'credential' field")
         else:
-            if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY:
+            try:
+                declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                return _error(400, "Content-Length is not a number")
+            if declared > MAX_BODY:
                 return _error(413, "body is larger than 5 MiB")
             body = request.body
             if len(body) > MAX_BODY:

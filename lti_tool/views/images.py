@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
+from ..core.baking import BakingError
 from ..models import StoredImage
 from ..selectors import award_for_page
 from ..services.baking import award_baked_image
@@ -38,7 +40,9 @@ def baked_badge(request: HttpRequest, award_uuid, extension: str, ob_version: st
         baked = award_baked_image(award=award, image_format=extension, proof=proof, ob_version=ob_version)
     except ServiceError as error:
         raise Http404(str(error)) from None
+    except BakingError as error:  # e.g. a stored image our baker cannot carry the credential in
+        return HttpResponse(f"This badge image cannot be baked: {error}", status=422, content_type="text/plain")
     response = _image_response(baked.data, baked.content_type)
     response["Cache-Control"] = "private, max-age=300"
-    response["Content-Disposition"] = f'attachment; filename="{baked.filename}"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=baked.filename)
     return response

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from ...core.api import IssuingError
+from ...key_encryption import KeyEncryptionError
 from ...services.bulk import award_bulk_issue, bulk_rows_parse
 from ...services.errors import ServiceError
 from ..lookup import find_achievement
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         try:
             award_bulk_issue(achievement=achievement, report=report, issued_by=options["issued_by"],
                              on_progress=bar.advance)
-        except (ServiceError, IssuingError) as error:
+        except (ServiceError, IssuingError, KeyEncryptionError) as error:
             bar.close()
             raise CommandError(str(error)) from error
         bar.close()

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ...core.api import IssuingError
+from ...key_encryption import KeyEncryptionError
 from ...services.awards import award_issue
 from ...services.errors import ServiceError
 from ...services.learners import learner_find_or_create
@@ -30,6 +31,6 @@ class Command(BaseCommand):
                                              name=options["name"], source="cli")
             award = award_issue(achievement=achievement, learner=learner, issued_by=options["issued_by"],
                                 source="cli", evidence=[evidence] if evidence else [], narrative=options["narrative"])
-        except (ServiceError, IssuingError) as error:
+        except (ServiceError, IssuingError, KeyEncryptionError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"{award.uuid}\t{award.public_id}")

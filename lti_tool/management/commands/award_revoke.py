@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ...key_encryption import KeyEncryptionError
 from ...selectors import award_by_public_id
 from ...services.awards import award_revoke
 from ...services.errors import ServiceError
@@ -21,6 +22,6 @@ class Command(BaseCommand):
             raise CommandError(f"no award {options['award']!r}")
         try:
             award_revoke(award=award, reason=options["reason"], revoked_by=options["revoked_by"])
-        except ServiceError as error:
+        except (ServiceError, KeyEncryptionError) as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"revoked {award.public_id}")

@@ -139,9 +139,14 @@ def test_lti_identities_travel_as_identity_objects(achievement, learner):
     LearnerIdentity.objects.create(learner=learner, kind="ltiPlatformId", scope="", value="https://moodle.example.edu",
                                    source="lti-launch")
     LearnerIdentity.objects.create(learner=learner, kind="favouriteColour", scope="", value="red", source="x")
+    LearnerIdentity.objects.create(learner=learner, kind="nationalIdentityNumber", scope="", value="123-45-6789",
+                                   source="x")
     award = award_issue(achievement=achievement, learner=learner, issued_by="test")
     kinds = {i["identityType"]: i for i in award.credential["credentialSubject"]["identifier"]}
-    assert kinds["ltiUserId"] == {"type": "IdentityObject", "identityHash": "42", "identityType": "ltiUserId",
-                                  "hashed": False}
-    assert kinds["ltiPlatformId"]["identityHash"] == "https://moodle.example.edu"
+    assert kinds["ltiUserId"]["hashed"] is True and kinds["ltiUserId"]["identityHash"].startswith("sha256$")
+    assert kinds["ltiPlatformId"] == {"type": "IdentityObject", "identityHash": "https://moodle.example.edu",
+                                      "identityType": "ltiPlatformId", "hashed": False}
     assert "favouriteColour" not in kinds
+    assert "nationalIdentityNumber" not in kinds  # only opted-in kinds leave the service
+    assert "123-45-6789" not in str(award.credential)
+    assert kinds["ltiUserId"]["identityHash"] != "42"
