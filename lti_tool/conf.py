@@ -33,6 +33,21 @@ DEFAULTS: dict[str, Any] = {
     "ISSUE_VC_JWT": True,
     # Badge images an admin uploads.
     "IMAGE_MAX_BYTES": 2 * 1024 * 1024,
+    # LTI launches: clock leeway and maximum id_token age (seconds); how long a launch token lets the
+    # pages opened from it work; how long a retired tool key stays in the JWKS; platform JWKS cache.
+    "LTI_LEEWAY": 60,
+    "LTI_MAX_TOKEN_AGE": 600,
+    "LTI_STATE_TTL": 600,
+    "LTI_LAUNCH_TTL": 4 * 3600,
+    "TOOL_KEY_OVERLAP": 7 * 24 * 3600,
+    "LTI_JWKS_MIN_CACHE": 60,
+    "LTI_JWKS_MAX_CACHE": 24 * 3600,
+    "LTI_JWKS_DEFAULT_CACHE": 3600,
+    "LTI_JWKS_REFETCH_INTERVAL": 60,
+    # Platform endpoints are entered by admins; campus LMSs often live on private addresses.
+    "LTI_PLATFORM_ALLOW_PRIVATE": True,
+    # Secret that opens the Dynamic Registration page (an admin pastes the URL with ?code=…).
+    "LTI_REGISTRATION_CODE": "",
 }
 
 

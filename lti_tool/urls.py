@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from .views import api, documents, images, pages
+from .views import api, documents, images, lti, lti_pages, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -27,5 +27,10 @@ urlpatterns = [
     path("ob2/assertions/<uuid:award_uuid>", documents.ob2_assertion, name="ob2-assertion"),
     path("ob2/assertions/<uuid:award_uuid>/badge.<str:extension>", images.baked_badge, {"ob_version": "2.0"},
          name="ob2-assertion-badge"),
+    path("lti/login", lti.login, name="lti-login"),
+    path("lti/launch", lti.launch, name="lti-launch"),
+    path("lti/jwks", lti.jwks, name="lti-jwks"),
+    path("lti/badge", lti_pages.badge_page, name="lti-badge"),
+    path("lti/deep-link", lti_pages.deep_link, name="lti-deep-link"),
     path("admin/", admin.site.urls),
 ]

@@ -5,7 +5,23 @@ from .awards import Award, AwardQuerySet, PermanentRecordError
 from .images import StoredImage
 from .issuers import Issuer, SigningKey
 from .learners import Learner, LearnerIdentity
+from .lti import (
+    LtiContext,
+    LtiDeployment,
+    LtiLaunch,
+    LtiMembership,
+    LtiOidcState,
+    LtiPlatform,
+    LtiPlatformKeySet,
+    LtiRegistration,
+    LtiResourceLink,
+    LtiToolKey,
+    LtiUsedNonce,
+    LtiUser,
+)
 from .status_lists import StatusList
 
-__all__ = ["Achievement", "Award", "AwardQuerySet", "Issuer", "Learner", "LearnerIdentity",
-           "PermanentRecordError", "SigningKey", "StatusList", "StoredImage"]
+__all__ = ["Achievement", "Award", "AwardQuerySet", "Issuer", "Learner", "LearnerIdentity", "LtiContext",
+           "LtiDeployment", "LtiLaunch", "LtiMembership", "LtiOidcState", "LtiPlatform", "LtiPlatformKeySet",
+           "LtiRegistration", "LtiResourceLink", "LtiToolKey", "LtiUsedNonce", "LtiUser", "PermanentRecordError",
+           "SigningKey", "StatusList", "StoredImage"]

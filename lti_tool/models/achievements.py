@@ -27,6 +27,11 @@ class Achievement(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     issuer = models.ForeignKey("lti_tool.Issuer", on_delete=models.PROTECT, related_name="achievements")
+    # Badges created inside a course belong to that deployment (tenant) and course.
+    deployment = models.ForeignKey("lti_tool.LtiDeployment", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="achievements")
+    lti_context = models.ForeignKey("lti_tool.LtiContext", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="achievements")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
 
     name = models.CharField(max_length=200)

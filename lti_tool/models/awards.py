@@ -33,6 +33,8 @@ class Award(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     achievement = models.ForeignKey("lti_tool.Achievement", on_delete=models.PROTECT, related_name="awards")
     learner = models.ForeignKey("lti_tool.Learner", on_delete=models.PROTECT, related_name="awards")
+    deployment = models.ForeignKey("lti_tool.LtiDeployment", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="awards", help_text="Tenant the award was made in, if any")
     exclusive = models.BooleanField(default=True)
     is_current = models.BooleanField(default=True)
 

@@ -17,8 +17,8 @@ from typing import Any
 from django.db import transaction
 
 from ..core.data import ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES, RESULT_TYPES
-from ..models import Achievement, Issuer, StoredImage
-from .errors import InvalidSpecError
+from ..models import Achievement, Issuer, LtiContext, LtiDeployment, StoredImage
+from .errors import InvalidSpecError, ServiceError
 from .text import has_control_characters, is_http_url
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -37,11 +37,33 @@ KNOWN_KEYS = {
 }
 
 
-def achievement_define(*, issuer: Issuer, spec: Mapping[str, Any], image: StoredImage | None = None) -> Achievement:
-    """Create an achievement from a definition; raise :class:`InvalidSpecError` listing every problem."""
+def achievement_define(*, issuer: Issuer, spec: Mapping[str, Any], image: StoredImage | None = None,
+                       deployment: LtiDeployment | None = None, lti_context: LtiContext | None = None) -> Achievement:
+    """Create an achievement from a definition; raise :class:`InvalidSpecError` listing every problem.
+
+    Badges made inside a course pass the course's ``deployment`` (tenant) and ``lti_context``.
+    """
     fields = parse_achievement_spec(spec)
     with transaction.atomic():
-        return Achievement.objects.create(issuer=issuer, image=image, **fields)
+        return Achievement.objects.create(issuer=issuer, image=image, deployment=deployment, lti_context=lti_context,
+                                          **fields)
+
+
+def achievement_create_in_course(*, deployment: LtiDeployment, context: LtiContext | None, name: str,
+                                 description: str, criteria: str, image: StoredImage | None = None) -> Achievement:
+    """Create a badge in an LMS course (from the Deep Linking picker); issued by the deployment's issuer.
+
+    Raises:
+        ServiceError: the deployment has no issuer yet, or there is no course.
+        InvalidSpecError: the fields are not a valid badge.
+    """
+    if deployment.issuer is None:
+        raise ServiceError("an administrator must choose the issuer for this LMS before badges can be created")
+    if context is None:
+        raise ServiceError("badges are created inside a course; launch the tool from a course")
+    return achievement_define(issuer=deployment.issuer, deployment=deployment, lti_context=context, image=image,
+                              spec={"name": name, "description": description, "criteria": {"narrative": criteria},
+                                    "status": "active"})
 
 
 def parse_achievement_spec(spec: Mapping[str, Any]) -> dict[str, Any]:

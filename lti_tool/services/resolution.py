@@ -85,29 +85,57 @@ def local_document(url: str) -> Any:
         raise ResolveError(url, "gone", status=410) from None
 
 
-def fetch_json(url: str) -> Any:
-    """Fetch a JSON document from another host under the SSRF guard, size limit and deadline."""
+class Fetched:
+    """A response read under the guard: status, lower-cased headers, body bytes, final URL."""
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes, url: str) -> None:
+        self.status, self.headers, self.body, self.url = status, headers, body, url
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError):
+            raise ResolveError(self.url, "response is not JSON") from None
+
+
+def fetch(url: str, *, method: str = "GET", headers: dict[str, str] | None = None, body: bytes | None = None,
+          allow_private: bool | None = None, follow_redirects: bool = True) -> Fetched:
+    """Make one HTTP request under the SSRF guard, size limit and deadline; follow GET redirects.
+
+    Args:
+        url: an http(s) URL on another host.
+        method: GET or POST.
+        headers: extra request headers (e.g. Authorization, Content-Type).
+        body: request body for POST.
+        allow_private: allow private addresses (admin-configured LMS endpoints); default from settings.
+        follow_redirects: follow up to three redirects (GET only), checking each target again.
+    """
+    private = tool_settings.REMOTE_FETCH_ALLOW_PRIVATE if allow_private is None else allow_private
     deadline = time.monotonic() + float(tool_settings.REMOTE_FETCH_TIMEOUT)
     current = url
     for _ in range(MAX_REDIRECTS + 1):
-        target = _checked_target(current)
-        status, headers, body = _get(target, current, deadline)
-        if status in (301, 302, 303, 307, 308):
-            location = headers.get("location", "")
+        target = _checked_target(current, allow_private=private)
+        status, response_headers, content = _request(target, current, deadline, method=method,
+                                                    headers=headers or {}, body=body)
+        if follow_redirects and method == "GET" and status in (301, 302, 303, 307, 308):
+            location = response_headers.get("location", "")
             if not location:
                 raise ResolveError(url, f"HTTP {status} without a Location")
             current = urljoin(current, location)
             continue
-        if status != 200:
-            raise ResolveError(url, f"HTTP {status}", status=status)
-        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type and content_type not in JSON_TYPES:
-            raise ResolveError(url, f"unexpected content type {content_type}")
-        try:
-            return json.loads(body)
-        except (ValueError, RecursionError):
-            raise ResolveError(url, "response is not JSON") from None
+        return Fetched(status, response_headers, content, current)
     raise ResolveError(url, "too many redirects")
+
+
+def fetch_json(url: str, *, allow_private: bool | None = None) -> Any:
+    """Fetch a JSON document from another host under the SSRF guard, size limit and deadline."""
+    response = fetch(url, headers={"Accept": "application/ld+json, application/json"}, allow_private=allow_private)
+    if response.status != 200:
+        raise ResolveError(url, f"HTTP {response.status}", status=response.status)
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and content_type not in JSON_TYPES:
+        raise ResolveError(url, f"unexpected content type {content_type}")
+    return response.json()
 
 
 class _Target:
@@ -115,7 +143,7 @@ class _Target:
         self.scheme, self.host, self.port, self.address, self.path = scheme, host, port, address, path
 
 
-def _checked_target(url: str) -> _Target:
+def _checked_target(url: str, *, allow_private: bool) -> _Target:
     """Parse ``url`` as urllib3 does, refuse tricks, resolve the host once and vet its addresses."""
     if "\\" in url or any(ord(ch) < 0x21 or ord(ch) > 0x7E for ch in url):
         raise ResolveError(url, "URL holds characters outside printable ASCII or a backslash")
@@ -137,24 +165,25 @@ def _checked_target(url: str) -> _Target:
         raise ResolveError(url, "host does not resolve") from None
     addresses = [info[4][0] for info in infos]
     for address in addresses:
-        _check_address(url, address)
+        _check_address(url, address, allow_private=allow_private)
     return _Target(parsed.scheme, host, port, addresses[0], parsed.request_uri)
 
 
-def _check_address(url: str, address: str) -> None:
+def _check_address(url: str, address: str, *, allow_private: bool) -> None:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if any(ip in network for network in TRANSLATED if ip.version == network.version):
         raise ResolveError(url, f"host resolves to a translated address ({ip}); refusing to fetch")
-    if tool_settings.REMOTE_FETCH_ALLOW_PRIVATE:
+    if allow_private:
         return
     if not ip.is_global or ip.is_multicast:
         raise ResolveError(url, f"host resolves to a non-public address ({ip}); refusing to fetch")
 
 
-def _get(target: _Target, url: str, deadline: float) -> tuple[int, dict[str, str], bytes]:
-    """GET from the checked address with the original Host and TLS name; read under the deadline."""
+def _request(target: _Target, url: str, deadline: float, *, method: str, headers: dict[str, str],
+             body: bytes | None) -> tuple[int, dict[str, str], bytes]:
+    """Send to the checked address with the original Host and TLS name; read under the deadline."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise ResolveError(url, "took too long")
@@ -170,9 +199,9 @@ def _get(target: _Target, url: str, deadline: float) -> tuple[int, dict[str, str
         host_header = f"[{target.host}]" + ("" if target.port in (80, 443) else f":{target.port}")
     limit = int(tool_settings.REMOTE_FETCH_MAX_BYTES)
     try:
-        response = pool.urlopen("GET", target.path, redirect=False, preload_content=False,
-                                headers={"Host": host_header, "Accept": "application/ld+json, application/json",
-                                         "User-Agent": "Accolade-verifier/1"})
+        response = pool.urlopen(method, target.path, body=body, redirect=False, preload_content=False,
+                                headers={"Accept": "application/json", "User-Agent": "Accolade/1", **headers,
+                                         "Host": host_header})
         try:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:

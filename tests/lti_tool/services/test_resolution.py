@@ -109,10 +109,10 @@ def test_redirect_to_private_address_is_refused_even_from_public_start(server, m
 
     real_check = resolution._check_address
 
-    def check(url, address):
+    def check(url, address, **kwargs):
         if address == "127.0.0.1":
             return None
-        return real_check(url, address)
+        return real_check(url, address, **kwargs)
 
     monkeypatch.setattr(resolution, "_check_address", check)
     with pytest.raises(ResolveError, match="non-public address"):
@@ -167,7 +167,7 @@ def test_the_checked_address_is_the_one_connected_to(server, monkeypatch, settin
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", next(answers))]
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
-    monkeypatch.setattr("lti_tool.services.resolution._check_address", lambda url, address: None)
+    monkeypatch.setattr("lti_tool.services.resolution._check_address", lambda url, address, **kw: None)
     with pytest.raises(ResolveError):
         fetch_json(f"http://rebinding.example:{port}/doc")
     assert Handler.hits == []

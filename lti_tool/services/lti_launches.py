@@ -1,0 +1,194 @@
+"""Record what a validated launch tells us and open a launch session for the pages it leads to.
+
+Everything is scoped to the launch's deployment (the tenant): its course, its resource link, and the
+badge a link shows (only a badge of the same deployment can be bound to a link).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..conf import tool_settings
+from ..lti import claims as c
+from ..lti.launch import ValidatedLaunch
+from ..lti.roles import tool_roles
+from ..models import (
+    Achievement,
+    Learner,
+    LtiContext,
+    LtiLaunch,
+    LtiMembership,
+    LtiPlatform,
+    LtiResourceLink,
+    LtiUser,
+)
+from .errors import ServiceError
+
+FAMILIES = {"moodle": "moodle", "canvas": "canvas", "openedx": "open-edx", "open-edx": "open-edx",
+            "edx": "open-edx", "desire2learn": "brightspace", "d2l": "brightspace", "brightspace": "brightspace",
+            "sakai": "sakai"}
+BADGE_PARAMETER = "accolade_badge"
+KEPT_CLAIMS = (c.AGS_ENDPOINT, c.NRPS, c.DL_SETTINGS, c.CUSTOM, c.LAUNCH_PRESENTATION, c.LIS, c.CONTEXT,
+               c.RESOURCE_LINK, c.TOOL_PLATFORM)
+
+
+class LaunchExpired(ServiceError):
+    """Raise when a launch token is unknown or too old; the user must launch again from the course."""
+
+
+@dataclass(frozen=True)
+class OpenedLaunch:
+    launch: LtiLaunch
+    token: str
+
+
+def lti_launch_open(*, validated: ValidatedLaunch) -> OpenedLaunch:
+    """Record platform, user, course and link from a validated launch and open a launch session."""
+    body = validated.claims
+    deployment = validated.deployment
+    platform = validated.registration.platform
+    _note_family(platform, body)
+    now = timezone.now()
+    with transaction.atomic():
+        user = _user(platform, body, deployment_uuid=str(deployment.uuid), now=now)
+        context = _context(deployment, body)
+        link = _resource_link(deployment, context, body) if body[c.MESSAGE_TYPE] == c.RESOURCE_LINK_REQUEST else None
+        roles = sorted(tool_roles(body.get(c.ROLES, []), platform_family=platform.family))
+        if context is not None:
+            _membership(context, user, roles, body.get(c.ROLES, []), now)
+        token = secrets.token_urlsafe(32)
+        launch = LtiLaunch.objects.create(
+            token_hash=hash_token(token), deployment=deployment, context=context, resource_link=link, user=user,
+            message_type=body[c.MESSAGE_TYPE], roles=roles,
+            claims={name: body[name] for name in KEPT_CLAIMS if name in body},
+            expires_at=now + timedelta(seconds=int(tool_settings.LTI_LAUNCH_TTL)))
+    return OpenedLaunch(launch=launch, token=token)
+
+
+def lti_launch_get(*, token: str) -> LtiLaunch:
+    """Return the open launch session for ``token``.
+
+    Raises:
+        LaunchExpired: unknown token, or the session is over.
+    """
+    if not token or len(token) > 100:
+        raise LaunchExpired("this page needs a launch from your course; open the tool from the LMS again")
+    launch = (LtiLaunch.objects.select_related("deployment__registration__platform", "deployment__issuer", "context",
+                                               "resource_link__achievement", "user__learner")
+              .filter(token_hash=hash_token(token)).first())
+    if launch is None or launch.expires_at <= timezone.now():
+        raise LaunchExpired("this launch has ended; open the tool from your course again")
+    return launch
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _note_family(platform: LtiPlatform, body: dict[str, Any]) -> None:
+    code = str(c.section(body, c.TOOL_PLATFORM).get("product_family_code", "")).lower()
+    family = FAMILIES.get(code)
+    if family and platform.family != family:
+        LtiPlatform.objects.filter(pk=platform.pk).update(family=family)
+        platform.family = family
+
+
+def _user(platform: LtiPlatform, body: dict[str, Any], *, deployment_uuid: str, now) -> LtiUser:
+    sub = body["sub"]
+    sent = {"name": c.text(body, "name") or " ".join(filter(None, (c.text(body, "given_name"),
+                                                                      c.text(body, "family_name")))),
+            "given_name": c.text(body, "given_name"), "family_name": c.text(body, "family_name"),
+            "email": c.text(body, "email"),
+            "lis_person_sourcedid": str(c.section(body, c.LIS).get("person_sourcedid", "") or "").strip()}
+    where = {"deployment": deployment_uuid, "context": str(c.section(body, c.CONTEXT).get("id", "")),
+             "at": now.isoformat()}
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                user = LtiUser.objects.select_for_update().filter(platform=platform, sub=sub).first()
+                if user is None:
+                    learner = Learner.objects.create(display_name=sent["name"][:200])
+                    user = LtiUser.objects.create(platform=platform, sub=sub, learner=learner)
+                changed = {}
+                for field, value in sent.items():
+                    if value and user.claims.get(field, {}).get("value") != value:
+                        changed[field] = {"value": value, **where}
+                if changed:
+                    user.claims = {**user.claims, **changed}
+                user.name = sent["name"][:300] or user.name
+                user.email = sent["email"][:320] or user.email
+                user.lis_person_sourcedid = sent["lis_person_sourcedid"][:255] or user.lis_person_sourcedid
+                user.last_launch_at = now
+                user.save()
+                if sent["name"] and user.learner.display_name != sent["name"][:200]:
+                    Learner.objects.filter(pk=user.learner_id).update(display_name=sent["name"][:200])
+                return user
+        except IntegrityError:
+            continue  # another launch of the same user created the account at the same moment
+    raise ServiceError("could not record the LMS user; try the launch again")
+
+
+def _membership(context: LtiContext, user: LtiUser, roles: list[str], lti_roles: list[Any], now) -> None:
+    raw = [role for role in lti_roles if isinstance(role, str)][:50]
+    try:
+        with transaction.atomic():
+            LtiMembership.objects.update_or_create(
+                context=context, user=user,
+                defaults={"roles": roles, "lti_roles": raw, "status": "active", "last_seen_at": now})
+    except IntegrityError:
+        LtiMembership.objects.filter(context=context, user=user).update(roles=roles, lti_roles=raw,
+                                                                       status="active", last_seen_at=now)
+
+
+def _context(deployment, body: dict[str, Any]) -> LtiContext | None:
+    context = c.section(body, c.CONTEXT)
+    context_id = context.get("id")
+    if not isinstance(context_id, str) or not context_id:
+        return None
+    defaults = {"title": str(context.get("title") or "")[:500], "label": str(context.get("label") or "")[:255]}
+    try:
+        with transaction.atomic():
+            record, _ = LtiContext.objects.update_or_create(deployment=deployment, context_id=context_id,
+                                                            defaults=defaults)
+    except IntegrityError:
+        record = LtiContext.objects.get(deployment=deployment, context_id=context_id)
+    return record
+
+
+def _resource_link(deployment, context: LtiContext | None, body: dict[str, Any]) -> LtiResourceLink:
+    link_claim = c.section(body, c.RESOURCE_LINK)
+    ags = c.section(body, c.AGS_ENDPOINT)
+    try:
+        with transaction.atomic():
+            link, _ = LtiResourceLink.objects.get_or_create(deployment=deployment,
+                                                            resource_link_id=link_claim["id"],
+                                                            defaults={"context": context})
+    except IntegrityError:
+        link = LtiResourceLink.objects.get(deployment=deployment, resource_link_id=link_claim["id"])
+    link.title = str(link_claim.get("title") or "")[:500]
+    link.context = link.context or context
+    if isinstance(ags.get("lineitem"), str):
+        link.lineitem_url = ags["lineitem"][:1000]
+    badge = c.section(body, c.CUSTOM).get(BADGE_PARAMETER)
+    if isinstance(badge, str) and badge and (link.achievement is None or str(link.achievement.uuid) != badge):
+        # Only a badge of this deployment (tenant) may be bound to its links.
+        chosen = Achievement.objects.filter(uuid=_uuid_or_none(badge), deployment=deployment).first()
+        if chosen is not None:
+            link.achievement = chosen
+    link.save()
+    return link
+
+
+def _uuid_or_none(value: str):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
