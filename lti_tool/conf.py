@@ -44,10 +44,18 @@ DEFAULTS: dict[str, Any] = {
     "LTI_JWKS_MAX_CACHE": 24 * 3600,
     "LTI_JWKS_DEFAULT_CACHE": 3600,
     "LTI_JWKS_REFETCH_INTERVAL": 60,
+    # While a platform's key set URL fails, keep using its expired keys for this long (RFC 5861).
+    "LTI_JWKS_STALE_IF_ERROR": 3600,
     # Platform endpoints are entered by admins; campus LMSs often live on private addresses.
     "LTI_PLATFORM_ALLOW_PRIVATE": True,
-    # Secret that opens the Dynamic Registration page (an admin pastes the URL with ?code=…).
+    # Serve the demonstration LMS under /demo-lms/ (never on in production).
+    "DEMO_LMS": False,
+    # Secret that opens the Dynamic Registration page (an admin pastes the URL with ?code=…); at least
+    # 16 characters, else only a logged-in staff user can register.
     "LTI_REGISTRATION_CODE": "",
+    # Dynamic Registration with a plain-HTTP platform on loopback (a developer's LMS): None = allowed
+    # unless ACCOLADE_ENV is production; True/False force it. Other platforms always need HTTPS.
+    "LTI_REGISTRATION_HTTP_LOOPBACK": None,
 }
 
 

@@ -46,7 +46,8 @@ def database_from_url(url: str) -> dict:
         name = (path[1:] if path.startswith("/") else path) or ":memory:"
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": name,
                 "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
-                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}
+                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+                "CONN_MAX_AGE": int(os.environ.get("DB_CONN_MAX_AGE", "60"))}
     if parts.scheme in ("postgres", "postgresql", "pgsql"):
         options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         return {
@@ -140,8 +141,11 @@ def _read_kek() -> str:
 ACCOLADE = {
     "PUBLIC_URL": PUBLIC_URL,
     "KEK": _read_kek(),
+    "DEMO_LMS": os.environ.get("ACCOLADE_DEMO_LMS", "0" if PRODUCTION else "1") == "1",
     "KEK_OLD": os.environ.get("ACCOLADE_KEK_OLD", ""),
     "REMOTE_FETCH": os.environ.get("ACCOLADE_REMOTE_FETCH", "1") == "1",
     "REMOTE_FETCH_ALLOW_PRIVATE": os.environ.get(
         "ACCOLADE_REMOTE_FETCH_ALLOW_PRIVATE", "0" if PRODUCTION else "1") == "1",
+    # Opens the LTI Dynamic Registration URL (an admin pastes it into the LMS); empty: closed.
+    "LTI_REGISTRATION_CODE": os.environ.get("ACCOLADE_LTI_REGISTRATION_CODE", ""),
 }

@@ -6,6 +6,7 @@ Multibase prefixes follow draft-multiformats-multibase: ``z`` base58-btc, ``u`` 
 from __future__ import annotations
 
 import base64
+import re
 
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {ch: i for i, ch in enumerate(_B58_ALPHABET)}
@@ -22,15 +23,17 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     """Decode unpadded (or padded) base64url, rejecting characters outside the alphabet."""
-    if not isinstance(text, str) or any(ch not in _B64URL_CHARS for ch in text.rstrip("=")):
+    if not isinstance(text, str):
         raise EncodingError("not base64url")
     stripped = text.rstrip("=")
+    if not _B64URL.fullmatch(stripped):
+        raise EncodingError("not base64url")
     if len(stripped) % 4 == 1:
         raise EncodingError("truncated base64url")
     return base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
 
 
-_B64URL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")  # fullmatch: ASCII only (no \w, which takes any letter)
 
 
 def b58_encode(data: bytes) -> str:

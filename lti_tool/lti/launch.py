@@ -145,6 +145,12 @@ class HardenedMessageLaunch(MessageLaunch):
                         .filter(platform__issuer=iss, client_id=client_id).first())
         if registration is None:
             raise LaunchRejected("unknown_registration", f"no registration for issuer {iss} and client {client_id}")
+        # Security Framework §5.1.3 step 3: reject extra audiences the tool does not trust, even with azp;
+        # the only trusted ones are our own other client ids at the same issuer.
+        others = set(audiences) - {client_id}
+        if others and others - set(LtiRegistration.objects.filter(platform__issuer=iss)
+                                   .values_list("client_id", flat=True)):
+            raise LaunchRejected("bad_aud", "the id_token is also addressed to an audience this tool does not trust")
         if registration.status != LtiRegistration.Status.ACTIVE:
             raise LaunchRejected("registration_inactive", "this registration is not active", status=403)
         return registration, client_id

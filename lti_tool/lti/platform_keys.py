@@ -39,21 +39,54 @@ def platform_public_key(registration: LtiRegistration, kid: str) -> RSAPublicKey
         PlatformKeyError: no such key even after a refetch, or the key set is unusable.
     """
     now = timezone.now()
+    interval = timedelta(seconds=int(tool_settings.LTI_JWKS_REFETCH_INTERVAL))
     key_set = LtiPlatformKeySet.objects.filter(registration=registration).first()
     if key_set is None or key_set.fresh_until <= now:
-        key_set = _refresh(registration, reason="expired")
+        key_set = _refresh_or_keep_stale(registration, key_set, now=now, interval=interval)
     jwk = _find(key_set.keys, kid)
     if jwk is None:
-        interval = timedelta(seconds=int(tool_settings.LTI_JWKS_REFETCH_INTERVAL))
         if key_set.last_refetch_at is None or now - key_set.last_refetch_at >= interval:
-            key_set = _refresh(registration, reason="unknown-kid")
-            jwk = _find(key_set.keys, kid)
+            # Claim the refetch before fetching: a failing or slow key set URL, or concurrent launches,
+            # must not turn tokens with made-up kids into one outbound request each.
+            claimed = LtiPlatformKeySet.objects.filter(pk=key_set.pk, last_refetch_at=key_set.last_refetch_at
+                                                       ).update(last_refetch_at=now)
+            if claimed:
+                key_set = _refresh(registration, reason="unknown-kid")
+                jwk = _find(key_set.keys, kid)
     if jwk is None:
         raise PlatformKeyError(f"the platform's key set has no key with kid {kid!r}")
     try:
         return rsa_from_jwk(jwk)
     except KeyFormatError as error:
         raise PlatformKeyError(f"platform key {kid!r} is not a usable RS256 key: {error}") from error
+
+
+def _refresh_or_keep_stale(registration: LtiRegistration, key_set: LtiPlatformKeySet | None, *,
+                           now, interval: timedelta) -> LtiPlatformKeySet:
+    """Refresh an expired key set; while the key set URL fails, keep the expired keys for a while.
+
+    RFC 5861 ``stale-if-error``: an LMS whose key set URL is briefly down should not stop every launch,
+    and every launch must not become a request to the failing URL. The URL is tried at most once per
+    ``LTI_JWKS_REFETCH_INTERVAL`` (launches meanwhile use the expired keys), and the expired keys serve
+    for at most ``LTI_JWKS_STALE_IF_ERROR`` seconds past their expiry; then launches are refused until
+    the URL answers again.
+    """
+    if key_set is None:
+        return _refresh(registration, reason="expired")
+    usable_stale = now - key_set.fresh_until <= timedelta(seconds=int(tool_settings.LTI_JWKS_STALE_IF_ERROR))
+    due = key_set.last_refetch_at is None or now - key_set.last_refetch_at >= interval
+    claimed = due and LtiPlatformKeySet.objects.filter(
+        pk=key_set.pk, last_refetch_at=key_set.last_refetch_at).update(last_refetch_at=now)
+    if not claimed:
+        if usable_stale:
+            return key_set
+        raise PlatformKeyError("the platform's key set has expired and its key set URL failed recently")
+    try:
+        return _refresh(registration, reason="expired")
+    except PlatformKeyError:
+        if usable_stale:
+            return key_set
+        raise
 
 
 def _find(keys: Any, kid: str) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ badge a link shows (only a badge of the same deployment can be bound to a link).
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from ..models import (
     LtiUser,
 )
 from .errors import ServiceError
+
+logger = logging.getLogger(__name__)
 
 FAMILIES = {"moodle": "moodle", "canvas": "canvas", "openedx": "open-edx", "open-edx": "open-edx",
             "edx": "open-edx", "desire2learn": "brightspace", "d2l": "brightspace", "brightspace": "brightspace",
@@ -82,7 +85,8 @@ def lti_launch_get(*, token: str) -> LtiLaunch:
     if not token or len(token) > 100:
         raise LaunchExpired("this page needs a launch from your course; open the tool from the LMS again")
     launch = (LtiLaunch.objects.select_related("deployment__registration__platform", "deployment__issuer", "context",
-                                               "resource_link__achievement", "user__learner")
+                                               "resource_link__achievement__issuer",
+                                               "resource_link__achievement__image", "user__learner")
               .filter(token_hash=hash_token(token)).first())
     if launch is None or launch.expires_at <= timezone.now():
         raise LaunchExpired("this launch has ended; open the tool from your course again")
@@ -110,42 +114,45 @@ def _user(platform: LtiPlatform, body: dict[str, Any], *, deployment_uuid: str, 
             "lis_person_sourcedid": str(c.section(body, c.LIS).get("person_sourcedid", "") or "").strip()}
     where = {"deployment": deployment_uuid, "context": str(c.section(body, c.CONTEXT).get("id", "")),
              "at": now.isoformat()}
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                user = LtiUser.objects.select_for_update().filter(platform=platform, sub=sub).first()
-                if user is None:
-                    learner = Learner.objects.create(display_name=sent["name"][:200])
-                    user = LtiUser.objects.create(platform=platform, sub=sub, learner=learner)
-                changed = {}
-                for field, value in sent.items():
-                    if value and user.claims.get(field, {}).get("value") != value:
-                        changed[field] = {"value": value, **where}
-                if changed:
-                    user.claims = {**user.claims, **changed}
-                user.name = sent["name"][:300] or user.name
-                user.email = sent["email"][:320] or user.email
-                user.lis_person_sourcedid = sent["lis_person_sourcedid"][:255] or user.lis_person_sourcedid
-                user.last_launch_at = now
-                user.save()
-                if sent["name"] and user.learner.display_name != sent["name"][:200]:
-                    Learner.objects.filter(pk=user.learner_id).update(display_name=sent["name"][:200])
-                return user
-        except IntegrityError:
-            continue  # another launch of the same user created the account at the same moment
-    raise ServiceError("could not record the LMS user; try the launch again")
+    user = (LtiUser.objects.select_for_update(of=("self",)).select_related("learner")
+            .filter(platform=platform, sub=sub).first())
+    if user is None:
+        user = _created(lambda: LtiUser.objects.create(
+            platform=platform, sub=sub, learner=Learner.objects.create(display_name=sent["name"][:200])),
+            lambda: LtiUser.objects.select_for_update(of=("self",)).select_related("learner")
+            .get(platform=platform, sub=sub))
+    changed = {field: {"value": value, **where} for field, value in sent.items()
+               if value and user.claims.get(field, {}).get("value") != value}
+    if changed:
+        user.claims = {**user.claims, **changed}
+    user.name = sent["name"][:300] or user.name
+    user.email = sent["email"][:320] or user.email
+    user.lis_person_sourcedid = sent["lis_person_sourcedid"][:255] or user.lis_person_sourcedid
+    user.last_launch_at = now
+    user.save(update_fields=["claims", "name", "email", "lis_person_sourcedid", "last_launch_at"])
+    if sent["name"] and user.learner.display_name != sent["name"][:200]:
+        Learner.objects.filter(pk=user.learner_id).update(display_name=sent["name"][:200])
+    return user
+
+
+def _created(create, get):
+    """Return ``create()``, or ``get()`` when a concurrent launch created the same row first.
+
+    Only the insert runs in a savepoint, so a returning user's launch (the common case) has none.
+    """
+    try:
+        with transaction.atomic():
+            return create()
+    except IntegrityError:
+        return get()
 
 
 def _membership(context: LtiContext, user: LtiUser, roles: list[str], lti_roles: list[Any], now) -> None:
     raw = [role for role in lti_roles if isinstance(role, str)][:50]
-    try:
-        with transaction.atomic():
-            LtiMembership.objects.update_or_create(
-                context=context, user=user,
-                defaults={"roles": roles, "lti_roles": raw, "status": "active", "last_seen_at": now})
-    except IntegrityError:
-        LtiMembership.objects.filter(context=context, user=user).update(roles=roles, lti_roles=raw,
-                                                                       status="active", last_seen_at=now)
+    fields = {"roles": roles, "lti_roles": raw, "status": "active", "last_seen_at": now}
+    if not LtiMembership.objects.filter(context=context, user=user).update(**fields):
+        _created(lambda: LtiMembership.objects.create(context=context, user=user, **fields),
+                 lambda: LtiMembership.objects.filter(context=context, user=user).update(**fields))
 
 
 def _context(deployment, body: dict[str, Any]) -> LtiContext | None:
@@ -153,37 +160,47 @@ def _context(deployment, body: dict[str, Any]) -> LtiContext | None:
     context_id = context.get("id")
     if not isinstance(context_id, str) or not context_id:
         return None
-    defaults = {"title": str(context.get("title") or "")[:500], "label": str(context.get("label") or "")[:255]}
-    try:
-        with transaction.atomic():
-            record, _ = LtiContext.objects.update_or_create(deployment=deployment, context_id=context_id,
-                                                            defaults=defaults)
-    except IntegrityError:
-        record = LtiContext.objects.get(deployment=deployment, context_id=context_id)
+    sent = {"title": str(context.get("title") or "")[:500], "label": str(context.get("label") or "")[:255]}
+    record = LtiContext.objects.filter(deployment=deployment, context_id=context_id).first()
+    if record is None:
+        return _created(lambda: LtiContext.objects.create(deployment=deployment, context_id=context_id, **sent),
+                        lambda: LtiContext.objects.get(deployment=deployment, context_id=context_id))
+    if (record.title, record.label) != (sent["title"], sent["label"]):
+        record.title, record.label = sent["title"], sent["label"]
+        record.save(update_fields=["title", "label"])
     return record
 
 
 def _resource_link(deployment, context: LtiContext | None, body: dict[str, Any]) -> LtiResourceLink:
     link_claim = c.section(body, c.RESOURCE_LINK)
     ags = c.section(body, c.AGS_ENDPOINT)
-    try:
-        with transaction.atomic():
-            link, _ = LtiResourceLink.objects.get_or_create(deployment=deployment,
-                                                            resource_link_id=link_claim["id"],
-                                                            defaults={"context": context})
-    except IntegrityError:
-        link = LtiResourceLink.objects.get(deployment=deployment, resource_link_id=link_claim["id"])
+    link_id = link_claim["id"]
+    link = (LtiResourceLink.objects.select_related("achievement")
+            .filter(deployment=deployment, resource_link_id=link_id).first())
+    if link is None:
+        link = _created(lambda: LtiResourceLink.objects.create(deployment=deployment, resource_link_id=link_id,
+                                                               context=context),
+                        lambda: LtiResourceLink.objects.select_related("achievement")
+                        .get(deployment=deployment, resource_link_id=link_id))
+    before = (link.title, link.context_id, link.lineitem_url, link.achievement_id)
     link.title = str(link_claim.get("title") or "")[:500]
-    link.context = link.context or context
-    if isinstance(ags.get("lineitem"), str):
-        link.lineitem_url = ags["lineitem"][:1000]
+    if link.context_id is None and context is not None:
+        link.context = context
+    # AGS 2.0 §3.1: ``lineitem`` is sent only while exactly one line item is bound to the link (Moodle
+    # drops it when a second one is bound), so each launch replaces what the previous one said.
+    lineitem = ags.get("lineitem")
+    if isinstance(lineitem, str) and len(lineitem) > LtiResourceLink._meta.get_field("lineitem_url").max_length:
+        logger.warning("line item URL of %d characters not kept for link %s", len(lineitem), link.resource_link_id)
+        lineitem = None  # a cut URL would point at some other line item
+    link.lineitem_url = lineitem if isinstance(lineitem, str) else ""
     badge = c.section(body, c.CUSTOM).get(BADGE_PARAMETER)
     if isinstance(badge, str) and badge and (link.achievement is None or str(link.achievement.uuid) != badge):
         # Only a badge of this deployment (tenant) may be bound to its links.
         chosen = Achievement.objects.filter(uuid=_uuid_or_none(badge), deployment=deployment).first()
         if chosen is not None:
             link.achievement = chosen
-    link.save()
+    if (link.title, link.context_id, link.lineitem_url, link.achievement_id) != before:
+        link.save(update_fields=["title", "context", "lineitem_url", "achievement"])
     return link
 
 

@@ -9,10 +9,13 @@ lti1p3platform produced and change one thing before signing (``mutate``) or sign
 from __future__ import annotations
 
 import json
+import re
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -41,20 +44,27 @@ def new_rsa_key() -> tuple[str, str]:
 
 
 class JwksServer:
-    """Serve a JWKS (mutable) over HTTP on 127.0.0.1; count fetches."""
+    """Serve a JWKS (mutable) over HTTP on 127.0.0.1; count fetches.
+
+    ``status``, ``body`` and ``content_type`` make it misbehave (an HTML error page, a 500) the way a
+    broken LMS does; ``body=None`` serves ``jwks`` as JSON.
+    """
 
     def __init__(self) -> None:
         self.jwks: dict[str, Any] = {"keys": []}
         self.fetches = 0
         self.cache_control = "max-age=3600"
+        self.status = 200
+        self.body: bytes | None = None
+        self.content_type = "application/json"
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 outer.fetches += 1
-                body = json.dumps(outer.jwks).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
+                body = outer.body if outer.body is not None else json.dumps(outer.jwks).encode()
+                self.send_response(outer.status)
+                self.send_header("Content-Type", outer.content_type)
                 self.send_header("Cache-Control", outer.cache_control)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -111,6 +121,7 @@ class Platform:
     kid: str = field(default_factory=lambda: uuid.uuid4().hex[:20])
     private_pem: str = ""
     public_pem: str = ""
+    authorization_url: str = ""  # the OIDC authorization endpoint, when not on the issuer's host (Canvas)
 
     def __post_init__(self) -> None:
         if not self.private_pem:
@@ -119,7 +130,7 @@ class Platform:
 
     @property
     def auth_url(self) -> str:
-        return f"{self.issuer}/auth"
+        return self.authorization_url or f"{self.issuer}/auth"
 
     def jwk(self, *, with_alg: bool = True) -> dict[str, Any]:
         jwk = json.loads(JWK.from_pem(self.public_pem.encode()).export_public())
@@ -141,7 +152,9 @@ class Platform:
         """Create our registration and (active) deployment for this platform; return the deployment."""
         from lti_tool.models import LtiPlatform, LtiRegistration
 
-        platform, _ = LtiPlatform.objects.get_or_create(issuer=self.issuer, defaults={"name": self.family})
+        family = self.family if self.family in LtiPlatform.Family.values else LtiPlatform.Family.OTHER
+        platform, _ = LtiPlatform.objects.get_or_create(issuer=self.issuer,
+                                                        defaults={"name": self.family, "family": family})
         registration, _ = LtiRegistration.objects.get_or_create(
             platform=platform, client_id=self.client_id,
             defaults={"status": status, "auth_login_url": self.auth_url, "auth_token_url": f"{self.issuer}/token",
@@ -153,6 +166,20 @@ class Platform:
                 .set_deployment_id(self.deployment_id).set_launch_url(launch_url)
                 .set_oidc_login_url("") .set_platform_public_key(self.public_pem)
                 .set_platform_private_key(self.private_pem))
+
+    def validate_deep_linking_response(self, token: str, *, tool_jwks_url: str,
+                                       accepted_types: list[str] | None = None) -> list[dict[str, Any]]:
+        """Check a tool's LtiDeepLinkingResponse as lti1p3platform does; return its content items.
+
+        lti1p3platform fetches the tool key set from ``tool_jwks_url`` (over HTTP) and checks the
+        signature, the message type and the content item types.
+        """
+        registration = self.lti1p3_registration("").set_tool_key_set_url(tool_jwks_url)
+        conf = _Conf(registration=registration)
+        conf.get_registration()
+        if accepted_types is not None:
+            conf.set_accepted_deeplinking_types(accepted_types)
+        return conf.validate_deeplinking_resp({"JWT": token})
 
     def claims(self, preflight: dict[str, Any], *, sub: str, roles: list[str], target: str,
                message_type: str = "LtiResourceLinkRequest", context: dict[str, Any] | None = None,
@@ -187,35 +214,109 @@ class Platform:
         return claims
 
     def sign(self, claims: dict[str, Any], *, key_pem: str | None = None, headers: dict[str, Any] | None = None,
-             algorithm: str = "RS256", lifetime: int = 300) -> str:
-        """Sign claims as the platform (iat/exp added unless present)."""
-        import time
-
+             algorithm: str = "RS256", lifetime: int = 300, omit: Iterable[str] = ()) -> str:
+        """Sign claims as the platform (iat/exp added unless present; names in ``omit`` left out)."""
         body = dict(claims)
         now = int(time.time())
         body.setdefault("iat", now)
         body.setdefault("exp", now + lifetime)
+        for name in omit:
+            body.pop(name, None)
         return jwt.encode(body, key_pem or self.private_pem, algorithm=algorithm,
                           headers={"kid": self.kid, **(headers or {})})
+
+    def start_login(self, client, *, sub: str = "user-1", target: str = "http://testserver/lti/launch",
+                    login_extra: dict[str, str] | None = None):
+        """Send the login initiation; return (response, authorization query or None when refused).
+
+        A redirect carries the authorization request in its Location; the platform-storage page
+        (``lti_storage_target``) carries it in its ``lti-auth`` script, which a browser follows once the
+        platform frame has stored the state.
+        """
+        login = client.post("/lti/login", {"iss": self.issuer, "login_hint": sub, "target_link_uri": target,
+                                           "client_id": self.client_id, "lti_message_hint": "hint-1",
+                                           "lti_deployment_id": self.deployment_id, **(login_extra or {})})
+        if login.status_code == 302:
+            return login, dict(parse_qsl(urlsplit(login["Location"]).query))
+        auth_url = json_script(login.content.decode(), "lti-auth") if login.status_code == 200 else None
+        if not auth_url:
+            return login, None
+        return login, dict(parse_qsl(urlsplit(auth_url).query))
 
     def launch(self, client, *, sub: str = "user-1", roles: list[str] | None = None,
                target: str = "http://testserver/lti/launch", mutate: Callable[[dict[str, Any]], None] | None = None,
                sign: Callable[[dict[str, Any]], str] | None = None, cookie: bool = True,
-               login_extra: dict[str, str] | None = None, **claim_options: Any) -> LaunchResult:
-        """Run login → authorize → launch against our tool through Django's test client."""
-        login = client.post("/lti/login", {"iss": self.issuer, "login_hint": sub, "target_link_uri": target,
-                                           "client_id": self.client_id, "lti_message_hint": "hint-1",
-                                           "lti_deployment_id": self.deployment_id, **(login_extra or {})})
-        if login.status_code != 302:
+               login_extra: dict[str, str] | None = None, launch_extra: dict[str, str] | None = None,
+               **claim_options: Any) -> LaunchResult:
+        """Run login → authorize → launch against our tool through Django's test client.
+
+        ``launch_extra`` adds form fields to the launch POST (Canvas repeats ``lti_storage_target``).
+        """
+        login, query = self.start_login(client, sub=sub, target=target, login_extra=login_extra)
+        if query is None:
             return LaunchResult(login=login, response=login)
-        query = dict(parse_qsl(urlsplit(login["Location"]).query))
         claims = self.claims(query, sub=sub, roles=roles if roles is not None else [LEARNER], target=target,
                              **claim_options)
         if mutate:
             mutate(claims)
         token = sign(claims) if sign else self.sign(claims)
-        if cookie:
+        if cookie and login.has_header("Set-Cookie"):
             name, _, rest = login["Set-Cookie"].partition("=")
             client.cookies[name] = rest.split(";", 1)[0]
-        response = client.post("/lti/launch", {"id_token": token, "state": query["state"]})
+        response = client.post("/lti/launch", {"id_token": token, "state": query["state"], **(launch_extra or {})})
         return LaunchResult(login=login, response=response, claims=claims, token=token)
+
+
+def json_script(html: str, element_id: str) -> Any:
+    """Return the value of a Django ``json_script`` element in a page, or None when absent."""
+    match = re.search(rf'<script id="{re.escape(element_id)}" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(match.group(1)) if match else None
+
+
+class _FormFields(HTMLParser):
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id, self.inside, self.fields, self.action = form_id, False, {}, ""
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and attributes.get("id") == self.form_id:
+            self.inside, self.action = True, attributes.get("action") or ""
+        elif tag == "input" and self.inside and attributes.get("name"):
+            self.fields[attributes["name"]] = attributes.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+
+
+def form_fields(html: str, form_id: str) -> tuple[str, dict[str, str]]:
+    """Return (action, {name: value}) of the inputs of the form with ``form_id`` in a page."""
+    parser = _FormFields(form_id)
+    parser.feed(html)
+    return parser.action, parser.fields
+
+
+def storage_check_form(html: str) -> dict[str, str]:
+    """Return the fields of the storage check page's launch form (what its script posts back)."""
+    return form_fields(html, "launch")[1]
+
+
+def complete_storage_check(client, login, check, *, value: str | None = None):
+    """Do what the platform frame and the check page's script do: read back the login's stored value, post it.
+
+    ``login`` is the storage login page (it put ``lti-value`` into platform storage), ``check`` the launch's
+    storage check page; ``value`` replaces what the platform storage returns.
+    """
+    from lti_tool.views.lti import STORAGE_PROOF_FIELD
+
+    fields = storage_check_form(check.content.decode())
+    assert STORAGE_PROOF_FIELD in fields, "the check page has no field for the platform storage value"
+    stored = json_script(login.content.decode(), "lti-value") if value is None else value
+    return client.post("/lti/launch", {**fields, STORAGE_PROOF_FIELD: stored})
+
+
+def reason_code(response) -> str:
+    """Return the LaunchRejected code an error page shows ("" when the page shows none)."""
+    match = re.search(r"Reason code: <code>([a-z_]+)</code>", response.content.decode())
+    return match.group(1) if match else ""
