@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -47,33 +48,63 @@ def award_by_public_id(*, value: str) -> Award | None:
         return None
 
 
+ROLE_LABELS = (("admin", "Administrator"), ("instructor", "Instructor"), ("assessor", "Assessor"),
+               ("learner", "Learner"))
+
+
 @dataclass(frozen=True)
 class RosterRow:
-    """One course member and where they stand with a badge."""
+    """One course member and where they stand with a badge (LTI pages, instructor view)."""
 
     name: str
     roles: list[str]
     award: Award | None
 
+    @property
+    def role(self) -> str:
+        """The member's highest tool role, for people ("Instructor", "Learner"…), or "" when none."""
+        return next((label for role, label in ROLE_LABELS if role in self.roles), "")
+
+    @property
+    def is_learner(self) -> bool:
+        """True for members who earn badges here (learners who are not also course staff)."""
+        return "learner" in self.roles and not {"instructor", "assessor", "admin"} & set(self.roles)
+
 
 def course_badges(*, deployment: LtiDeployment, context: LtiContext | None) -> QuerySet[Achievement]:
-    """Badges made in this course (tenant-scoped: only this deployment's)."""
-    badges = Achievement.objects.filter(deployment=deployment).select_related("image", "issuer")
-    return badges.filter(lti_context=context) if context is not None else badges.none()
+    """Badges made in this course that can still be earned (only this deployment's: tenant-scoped)."""
+    if context is None or context.deployment_id != deployment.pk:
+        return Achievement.objects.none()
+    return (Achievement.objects.filter(deployment=deployment, lti_context=context, status__in=Achievement.ISSUABLE)
+            .select_related("image", "issuer").order_by("name", "pk"))
+
+
+def course_badge(*, deployment: LtiDeployment, context: LtiContext | None, badge_uuid: str) -> Achievement | None:
+    """Return one of :func:`course_badges` by its public UUID, or None (unknown, other course or tenant)."""
+    try:
+        wanted = uuid.UUID(str(badge_uuid))
+    except ValueError:
+        return None
+    return course_badges(deployment=deployment, context=context).filter(uuid=wanted).first()
 
 
 def course_roster(*, context: LtiContext, achievement: Achievement) -> list[RosterRow]:
-    """Members of a course with their current award of ``achievement`` (if any), learners first."""
-    memberships = (LtiMembership.objects.filter(context=context, status="active")
-                   .select_related("user__learner").order_by("user__name"))
+    """Members seen in this course with their current award of ``achievement``: learners first, by name.
+
+    Members come from launches (and later the NRPS roster) of this course only; awards are those of
+    this achievement only, so nothing of another course or tenant shows.
+    """
+    memberships = list(LtiMembership.objects.filter(context=context, status="active")
+                       .select_related("user__learner").order_by("user__name", "pk"))
     awards = {award.learner_id: award for award in
               Award.objects.filter(achievement=achievement, is_current=True,
                                    learner_id__in=[m.user.learner_id for m in memberships])}
-    rows = [RosterRow(name=m.user.name or m.user.sub, roles=m.roles, award=awards.get(m.user.learner_id))
+    rows = [RosterRow(name=m.user.name or m.user.sub, roles=list(m.roles), award=awards.get(m.user.learner_id))
             for m in memberships]
-    return sorted(rows, key=lambda row: ("learner" not in row.roles, row.name.lower()))
+    return sorted(rows, key=lambda row: (not row.is_learner, row.name.lower()))
 
 
 def learner_current_award(*, learner: Learner, achievement: Achievement) -> Award | None:
-    """Return the learner's current (not revoked, not superseded) award of ``achievement``."""
-    return Award.objects.filter(achievement=achievement, learner=learner, is_current=True).first()
+    """Return the learner's current award of ``achievement`` (not revoked, not superseded), if any."""
+    return (Award.objects.filter(achievement=achievement, learner=learner, is_current=True)
+            .select_related("achievement__image", "achievement__issuer").order_by("-issued_at").first())

@@ -18,7 +18,8 @@ from django.db import transaction
 
 from ..core.data import ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES, RESULT_TYPES
 from ..models import Achievement, Issuer, LtiContext, LtiDeployment, StoredImage
-from .errors import InvalidSpecError, ServiceError
+from .errors import ImageRejectedError, InvalidSpecError, ServiceError
+from .images import image_store
 from .text import has_control_characters, is_http_url
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -50,20 +51,45 @@ def achievement_define(*, issuer: Issuer, spec: Mapping[str, Any], image: Stored
 
 
 def achievement_create_in_course(*, deployment: LtiDeployment, context: LtiContext | None, name: str,
-                                 description: str, criteria: str, image: StoredImage | None = None) -> Achievement:
-    """Create a badge in an LMS course (from the Deep Linking picker); issued by the deployment's issuer.
+                                 description: str, criteria: str, image_data: bytes | None = None,
+                                 image_content_type: str | None = None) -> Achievement:
+    """Create a badge in an LMS course (the Deep Linking picker); it is issued by the deployment's issuer.
+
+    The badge belongs to the course's deployment (tenant) and course. The image, when given, is checked
+    like any badge image (:func:`image_store`); fields and image are checked together, and nothing is
+    stored unless both are good.
 
     Raises:
         ServiceError: the deployment has no issuer yet, or there is no course.
-        InvalidSpecError: the fields are not a valid badge.
+        InvalidSpecError: the fields or the image are not a valid badge (every problem listed).
     """
     if deployment.issuer is None:
         raise ServiceError("an administrator must choose the issuer for this LMS before badges can be created")
-    if context is None:
+    if context is None or context.deployment_id != deployment.pk:
         raise ServiceError("badges are created inside a course; launch the tool from a course")
-    return achievement_define(issuer=deployment.issuer, deployment=deployment, lti_context=context, image=image,
-                              spec={"name": name, "description": description, "criteria": {"narrative": criteria},
-                                    "status": "active"})
+    problems: list[str] = []
+    fields: dict[str, Any] = {}
+    try:
+        fields = parse_achievement_spec({"name": name, "description": description,
+                                         "criteria": {"narrative": criteria}, "status": "active"})
+    except InvalidSpecError as error:
+        # The form has no criteria URL, so say what it does ask for.
+        problems.extend("criteria: say what learners must do to earn it" if problem.startswith("criteria:")
+                        else problem for problem in error.problems)
+    if fields.get("name") and Achievement.objects.filter(deployment=deployment, lti_context=context,
+                                                         name__iexact=fields["name"]).exists():
+        problems.append(f"name: this course already has a badge called {fields['name']!r}; choose it instead")
+    with transaction.atomic():
+        image = None
+        if image_data is not None:
+            try:
+                image = image_store(data=image_data, content_type=image_content_type)
+            except ImageRejectedError as error:
+                problems.append(f"image: {error}")
+        if problems:
+            raise InvalidSpecError(problems)  # leaving the block rolls back a stored image
+        return Achievement.objects.create(issuer=deployment.issuer, image=image, deployment=deployment,
+                                          lti_context=context, **fields)
 
 
 def parse_achievement_spec(spec: Mapping[str, Any]) -> dict[str, Any]:

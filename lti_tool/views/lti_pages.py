@@ -1,14 +1,17 @@
 """Pages opened from an LTI launch: the badge a link shows, and the Deep Linking picker.
 
-They carry the launch token (``lt``) in links and forms; none needs a cookie inside the LMS iframe,
-so they are CSRF-exempt and the token is the proof instead (unguessable, bound to one launch,
-short-lived). Every query is scoped to the launch's deployment (tenant).
+They live in the LMS iframe, where cookies may be blocked, so none uses a session or CSRF cookie:
+links and forms carry the launch token (``lt``) instead. The token is unguessable, bound to one
+launch (one user, one deployment, one message type) and short-lived, so it is the proof a CSRF
+token would give. A resource-link token opens only the badge page and a Deep Linking token only
+the picker. Every query is scoped to the launch's deployment (the tenant) and course.
 """
 
 from __future__ import annotations
 
-import uuid
+from urllib.parse import urlencode
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -17,44 +20,86 @@ from django.views.decorators.http import require_http_methods
 
 from ..conf import tool_settings
 from ..lti import claims as c
-from ..lti.deep_linking import accepts_line_items, accepts_resource_links, badge_resource, response_jwt
-from ..models import LtiLaunch
+from ..lti import deep_linking as dl
+from ..lti.login import launch_url
+from ..models import Achievement, Award, LtiDeployment, LtiLaunch, LtiRegistration
 from ..publication import achievement_registrar_facts
-from ..selectors import course_badges, course_roster, learner_current_award
+from ..selectors import course_badge, course_badges, course_roster, learner_current_award
 from ..services.achievements import achievement_create_in_course
 from ..services.documents import image_url
-from ..services.errors import ImageRejectedError, InvalidSpecError, ServiceError
-from ..services.images import image_store
+from ..services.errors import InvalidSpecError, ServiceError
 from ..services.lti_launches import LaunchExpired, lti_launch_get
-from .lti import error_page as _error
+from ..uploads import MAX_UPLOAD_BYTES
+from .lti import error_page
+
+STAFF = frozenset({"instructor", "assessor", "admin"})
+PLACERS = frozenset({"instructor", "admin"})
+FORM_FIELDS = ("name", "description", "criteria")
 
 
-def _launch(request: HttpRequest) -> LtiLaunch:
-    token = request.POST.get("lt") if request.method == "POST" else request.GET.get("lt")
-    return lti_launch_get(token=token or "")
+class PageRefused(Exception):
+    """Raise to answer with the LTI error page (status and a message for people)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _open_launch(request: HttpRequest, *, message_type: str) -> LtiLaunch:
+    """Return the launch behind the ``lt`` token, refusing tokens of another kind of launch."""
+    try:
+        token = request.POST.get("lt") if request.method == "POST" else request.GET.get("lt")
+    except RequestDataTooBig:
+        raise PageRefused(413, f"that upload is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; go back and "
+                               "choose a smaller image") from None
+    try:
+        launch = lti_launch_get(token=token or "")
+    except LaunchExpired as error:
+        raise PageRefused(401, str(error)) from None
+    if launch.deployment.status != LtiDeployment.Status.ACTIVE or \
+            launch.deployment.registration.status != LtiRegistration.Status.ACTIVE:
+        raise PageRefused(403, "this LMS connection has been switched off by an administrator")
+    if launch.message_type != message_type:
+        if message_type == c.DEEP_LINKING_REQUEST:
+            raise PageRefused(403, "this page answers the LMS's request to choose content (Deep Linking); "
+                                   "open it from your course's activity settings")
+        raise PageRefused(403, "this page belongs to a badge link in a course; open the link from the course")
+    return launch
 
 
 @csrf_exempt
 @xframe_options_exempt
 @require_http_methods(["GET", "HEAD"])
 def badge_page(request: HttpRequest) -> HttpResponse:
-    """Show the badge a link places: for learners, what it takes and their credential; for staff, the roster."""
+    """Show the badge a link places: to learners what it takes and their credential; to staff the roster."""
     try:
-        launch = _launch(request)
-    except LaunchExpired as error:
-        return _error(request, str(error), 401)
-    if launch.message_type != c.RESOURCE_LINK_REQUEST or launch.resource_link is None:
-        return _error(request, "this page belongs to a badge link in a course", 400)
-    achievement = launch.resource_link.achievement
-    staff = bool({"instructor", "assessor", "admin"} & set(launch.roles))
-    context = {"launch": launch, "token": request.GET.get("lt"), "achievement": achievement, "staff": staff,
-               "course": launch.context, "badges": course_badges(deployment=launch.deployment, context=launch.context)}
+        launch = _open_launch(request, message_type=c.RESOURCE_LINK_REQUEST)
+    except PageRefused as refused:
+        return error_page(request, str(refused), refused.status)
+    link = launch.resource_link
+    achievement = link.achievement if link is not None else None
+    if achievement is not None and achievement.deployment_id != launch.deployment_id:
+        achievement = None  # never show another tenant's badge, whatever the link row says
+    roles = set(launch.roles)
+    badges = course_badges(deployment=launch.deployment, context=launch.context)
+    context = {
+        "token": request.GET.get("lt", ""), "course": launch.context, "achievement": achievement,
+        "staff": bool(STAFF & roles), "can_place": bool(PLACERS & roles),
+        "other_badges": _with_images(badge for badge in badges if achievement is None or badge.pk != achievement.pk),
+        "gradebook": bool(link is not None and link.lineitem_url),
+    }
     if achievement is not None:
         context["image"] = image_url(achievement.image, achievement.issuer.base_url) or ""
-        context["facts"] = _facts(achievement)
-        context["award"] = learner_current_award(learner=launch.user.learner, achievement=achievement)
-        if staff and launch.context is not None:
-            context["roster"] = course_roster(context=launch.context, achievement=achievement)
+        context["facts"] = achievement_registrar_facts(achievement)
+        award = learner_current_award(learner=launch.user.learner, achievement=achievement)
+        context["award"] = award
+        if award is not None:
+            context["share"] = _share_links(award, achievement)
+        if context["staff"] and launch.context is not None:
+            roster = course_roster(context=launch.context, achievement=achievement)
+            learners = [row for row in roster if row.is_learner]
+            context.update(roster=roster, learner_count=len(learners),
+                           earned_count=sum(1 for row in learners if row.award is not None))
     return render(request, "lti_tool/lti/badge.html", context)
 
 
@@ -64,78 +109,118 @@ def badge_page(request: HttpRequest) -> HttpResponse:
 def deep_link(request: HttpRequest) -> HttpResponse:
     """Deep Linking picker: choose a course badge or create one; answer the platform with a content item."""
     try:
-        launch = _launch(request)
-    except LaunchExpired as error:
-        return _error(request, str(error), 401)
-    if launch.message_type != c.DEEP_LINKING_REQUEST:
-        return _error(request, "this page answers a Deep Linking request from the LMS", 400)
-    settings = launch.claims.get(c.DL_SETTINGS, {})
-    if not accepts_resource_links(settings):
-        # DL 2.0 §4.2.4: tell the platform why there is nothing to place, instead of failing.
-        return _return_to_platform(request, launch, [], errormsg=(
-            "Accolade places badges as LTI resource links, which this placement does not accept. "
-            "Add the badge as an activity or module item instead."))
-    if not {"instructor", "admin"} & set(launch.roles):
-        return _error(request, "only instructors can place badges in a course", 403)
-    token = request.POST.get("lt") or request.GET.get("lt")
-    form = {"name": "", "description": "", "criteria": "", "gradebook": False}
+        launch = _open_launch(request, message_type=c.DEEP_LINKING_REQUEST)
+        if not PLACERS & set(launch.roles):
+            raise PageRefused(403, "only the course's instructors can place badges")
+        settings = launch.claims.get(c.DL_SETTINGS) or {}
+        dl.return_url(settings)
+    except PageRefused as refused:
+        return error_page(request, str(refused), refused.status)
+    except dl.DeepLinkingRefused as error:
+        return error_page(request, str(error), 400)
+    if not dl.accepts_resource_links(settings):
+        # DL 2.0 §4.2: tell the platform (errormsg) why nothing comes back, instead of failing here.
+        return _return_to_platform(request, launch, None, errormsg=(
+            "Accolade places badges as LTI links, which this spot in the course does not accept. "
+            "Add Accolade as an activity (or module item) instead."),
+            errorlog=f"accept_types {settings.get('accept_types')!r} has no ltiResourceLink")
+    line_items = dl.accepts_line_items(settings)
+    form = {"name": _text(settings.get("title")), "description": _text(settings.get("text")), "criteria": "",
+            "gradebook": False}
     problems: list[str] = []
     if request.method == "POST":
-        gradebook = request.POST.get("gradebook") == "on" and accepts_line_items(settings)
+        gradebook = line_items and request.POST.get("gradebook") == "on"
         if request.POST.get("action") == "select":
-            chosen = course_badges(deployment=launch.deployment, context=launch.context).filter(
-                uuid=request.POST.get("badge", "")).first() if _is_uuid(request.POST.get("badge", "")) else None
-            if chosen is None:
-                problems.append("choose one of this course's badges")
-            else:
-                return _return_to_platform(request, launch, [_content_item(chosen, gradebook)])
-        else:
-            form = {key: request.POST.get(key, "").strip() for key in ("name", "description", "criteria")}
-            form["gradebook"] = gradebook
+            chosen = course_badge(deployment=launch.deployment, context=launch.context,
+                                  badge_uuid=request.POST.get("badge", ""))
+            if chosen is not None:
+                return _return_to_platform(request, launch, chosen, gradebook=gradebook)
+            problems.append("badge: choose one of this course's badges")
+        elif request.POST.get("action") == "create":
+            form = {**{key: request.POST.get(key, "").strip() for key in FORM_FIELDS}, "gradebook": gradebook}
+            upload = request.FILES.get("image")
             try:
-                image = None
-                if request.FILES.get("image") is not None:
-                    image = image_store(data=request.FILES["image"].read(),
-                                        content_type=request.FILES["image"].content_type)
-                created = achievement_create_in_course(deployment=launch.deployment, context=launch.context,
-                                                       image=image, **{k: form[k] for k in
-                                                                       ("name", "description", "criteria")})
+                created = achievement_create_in_course(
+                    deployment=launch.deployment, context=launch.context, **{key: form[key] for key in FORM_FIELDS},
+                    image_data=upload.read() if upload is not None else None,
+                    image_content_type=_declared_type(upload))
             except InvalidSpecError as error:
                 problems.extend(error.problems)
-            except (ServiceError, ImageRejectedError) as error:
+            except ServiceError as error:
                 problems.append(str(error))
             else:
-                return _return_to_platform(request, launch, [_content_item(created, gradebook)])
+                return _return_to_platform(request, launch, created, gradebook=gradebook)
+        else:
+            problems.append("the form was incomplete; choose a badge or fill in a new one")
     return render(request, "lti_tool/lti/deep_link.html", {
-        "launch": launch, "token": token, "badges": course_badges(deployment=launch.deployment,
-                                                                  context=launch.context),
-        "form": form, "problems": problems, "line_items": accepts_line_items(settings),
-        "can_create": launch.deployment.issuer is not None}, status=400 if problems else 200)
+        "launch": launch, "token": request.POST.get("lt") or request.GET.get("lt", ""), "course": launch.context,
+        "badges": _with_images(course_badges(deployment=launch.deployment, context=launch.context)), "form": form,
+        "problems": problems, "line_items": line_items, **_by_field(problems),
+        "auto_create": dl.creates_at_once(settings), "can_create": launch.deployment.issuer_id is not None,
+        "in_course": launch.context is not None, "image_max": f"{tool_settings.IMAGE_MAX_BYTES / 1048576:g} MB",
+        "picked": request.POST.get("badge", "") if request.method == "POST" else ""},
+        status=400 if problems else 200)
 
 
-def _content_item(achievement, gradebook: bool):
-    return badge_resource(title=achievement.name, url=f"{tool_settings.public_url}/lti/launch",
-                          badge_uuid=str(achievement.uuid), text=achievement.description[:1000],
-                          icon_url=image_url(achievement.image, achievement.issuer.base_url),
-                          line_item_label=achievement.name if gradebook else None)
+def _return_to_platform(request: HttpRequest, launch: LtiLaunch, achievement: Achievement | None, *,
+                        gradebook: bool = False, errormsg: str = "", errorlog: str = "") -> HttpResponse:
+    """Render the page that posts the signed Deep Linking response back to the platform."""
+    settings = launch.claims.get(c.DL_SETTINGS) or {}
+    items = [] if achievement is None else [_content_item(achievement, settings, gradebook=gradebook)]
+    token = dl.response_jwt(
+        registration=launch.deployment.registration, deployment_id=launch.deployment.deployment_id,
+        settings=settings, resources=items, errormsg=errormsg, errorlog=errorlog,
+        msg="" if achievement is None else f"Placed the badge “{achievement.name}” from Accolade.",
+        log="" if achievement is None else f"accolade badge {achievement.uuid}")
+    return render(request, "lti_tool/lti/deep_link_return.html", {
+        "return_url": dl.return_url(settings), "jwt": token, "errormsg": errormsg, "achievement": achievement,
+        "course": launch.context})
 
 
-def _return_to_platform(request: HttpRequest, launch: LtiLaunch, items, *, errormsg: str = "") -> HttpResponse:
-    settings = launch.claims.get(c.DL_SETTINGS, {})
-    token = response_jwt(registration=launch.deployment.registration, deployment_id=launch.deployment.deployment_id,
-                         settings=settings, resources=items, errormsg=errormsg,
-                         msg="" if errormsg else f"Placed {len(items)} badge(s) from Accolade.")
-    return render(request, "lti_tool/lti/deep_link_return.html",
-                  {"return_url": settings["deep_link_return_url"], "jwt": token, "errormsg": errormsg})
+def _content_item(achievement: Achievement, settings, *, gradebook: bool) -> dl.BadgeResource:
+    image = achievement.image
+    return dl.badge_resource(
+        title=achievement.name, url=launch_url(), badge_uuid=str(achievement.uuid),
+        text=achievement.description, icon_url=image_url(image, achievement.issuer.base_url),
+        icon_size=(image.width, image.height) if image is not None else (None, None),
+        line_item=gradebook, target=dl.presentation(settings))
 
 
-def _facts(achievement) -> list[tuple[str, str]]:
-    return achievement_registrar_facts(achievement)
+def _share_links(award: Award, achievement: Achievement) -> dict[str, str]:
+    """Links a learner needs for an earned badge: the credential page, downloads, LinkedIn."""
+    url = award.public_id
+    extension = achievement.image.extension if achievement.image is not None else "svg"
+    linkedin = "https://www.linkedin.com/profile/add?" + urlencode({
+        "startTask": "CERTIFICATION_NAME", "name": achievement.name, "organizationName": achievement.issuer.name,
+        "issueYear": award.issued_at.year, "issueMonth": award.issued_at.month, "certUrl": url,
+        "certId": str(award.uuid)})
+    return {"credential": url, "badge": f"{url}/badge.{extension}", "extension": extension,
+            "json": f"{url}?format=json", "linkedin": linkedin}
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+def _with_images(badges) -> list[tuple[Achievement, str | None]]:
+    return [(badge, image_url(badge.image, badge.issuer.base_url)) for badge in badges]
+
+
+def _by_field(problems: list[str]) -> dict[str, object]:
+    """Split ``field: message`` problems into per-field messages (shown at the field) and the rest."""
+    fields: dict[str, list[str]] = {}
+    other: list[str] = []
+    for problem in problems:
+        field, sep, message = problem.partition(": ")
+        if sep and field in (*FORM_FIELDS, "image", "badge"):
+            fields.setdefault(field, []).append("this is required" if message == "required" else message)
+        else:
+            other.append(problem)
+    create = sum(len(fields.get(name, [])) for name in (*FORM_FIELDS, "image"))
+    return {"field_problems": fields, "other_problems": other, "create_problems": create}
+
+
+def _declared_type(upload) -> str | None:
+    """Return the browser's content type for an upload when it names an image type (else let the bytes say)."""
+    declared = (getattr(upload, "content_type", "") or "").lower()
+    return declared if declared.startswith("image/") else None
+
+
+def _text(value: object) -> str:
+    return value.strip()[:1000] if isinstance(value, str) else ""

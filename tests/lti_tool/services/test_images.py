@@ -1,21 +1,16 @@
 """Uploaded badge images: broken PNGs and hostile SVGs are refused or cleaned."""
 
-import struct
-import zlib
 
 import pytest
 
 from lti_tool.models import StoredImage
 from lti_tool.services.errors import ImageRejectedError
 from lti_tool.services.images import image_store
+from tests.core.baking.baking_testkit import make_png
 
 
 def png(width=2, height=2) -> bytes:
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return make_png(width, height)
 
 
 def test_png_is_stored_once_with_its_size(db):

@@ -1,0 +1,194 @@
+"""The pages an LTI launch opens, in Chromium at LMS-iframe size (900×700) and phone width (390).
+
+The launch itself runs through the emulated platform (tests/lti_tool/lti/platforms.py, real RS256
+id_tokens) with Django's test client against the live database; Chromium then opens the landing URL,
+which carries the launch token and needs no cookie. The Deep Linking return is posted by the browser
+to a small platform endpoint here, and the response it received is verified with lti1p3platform.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import parse_qs
+
+import pytest
+
+from lti_tool.models import Achievement, LtiContext, LtiDeployment, LtiUser
+from lti_tool.services.achievements import achievement_create_in_course
+from lti_tool.services.awards import award_issue
+from lti_tool.services.issuers import issuer_create
+from lti_tool.services.lti_launches import BADGE_PARAMETER
+from tests.lti_tool.lti.platforms import INSTRUCTOR, LEARNER, JwksServer, Platform, _Conf
+
+pytestmark = pytest.mark.browser
+DEMO = Path(__file__).resolve().parents[2] / "lti_tool" / "demo"
+IFRAME = {"width": 900, "height": 700}
+PHONE = {"width": 390, "height": 844}
+COURSE = {"id": "2", "title": "LTI101 · Data Literacy", "label": "LTI101"}
+HOSTILE_SVG = b'<!DOCTYPE svg [<!ENTITY lol "lol">]><svg xmlns="http://www.w3.org/2000/svg">&lol;</svg>'
+
+
+class ReturnEndpoint:
+    """The platform's deep_link_return_url: keeps what the browser posts and answers like an LMS page."""
+
+    def __init__(self) -> None:
+        self.posts: list[dict[str, list[str]]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                outer.posts.append(parse_qs(body))
+                page = b"<!doctype html><title>LMS</title><h1>Content selected</h1>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/mod/lti/contentitem_return.php?course=2"
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+
+
+@pytest.fixture
+def lms(live_site):
+    jwks, endpoint = JwksServer(), ReturnEndpoint()
+    issuer = issuer_create(name="Riverside Community College", url="https://riverside.example.edu",
+                           email="registrar@riverside.example.edu")
+    platform = Platform(issuer="https://moodle.riverside.example.edu", client_id="YQt7dOrmKzMSiIS", deployment_id="1",
+                        jwks_server=jwks)
+    deployment = LtiDeployment.objects.create(registration=platform.register(), deployment_id="1", status="active",
+                                              issuer=issuer, name="Riverside Moodle")
+    yield SimpleNamespace(url=live_site, platform=platform, deployment=deployment, endpoint=endpoint)
+    jwks.close()
+    endpoint.close()
+
+
+def launch(client, lms, *, sub, name, roles, deep_linking=False, custom=None) -> str:
+    """Run login → launch through the emulated platform; return the landing URL (on the live server)."""
+    options = {"message_type": "LtiDeepLinkingRequest", "resource_link": None,
+               "dl_settings": {"deep_link_return_url": lms.endpoint.url, "accept_types": ["ltiResourceLink"],
+                               "accept_presentation_document_targets": ["frame", "iframe", "window"],
+                               "accept_multiple": True, "auto_create": False, "title": "", "text": ""}} \
+        if deep_linking else {"resource_link": "1", "custom": custom}
+    result = lms.platform.launch(client, sub=sub, name=name, roles=roles, target=f"{lms.url}/lti/launch",
+                                 context=COURSE, email=f"{sub}@riverside.example.edu", **options)
+    assert result.response.status_code == 303, result.response.content[:600]
+    client.cookies.clear()
+    return result.response["Location"]
+
+
+def course_badge(lms, name, description, criteria, image: bytes | None = None):
+    context, _ = LtiContext.objects.get_or_create(deployment=lms.deployment, context_id=COURSE["id"],
+                                                  defaults={"title": COURSE["title"]})
+    return achievement_create_in_course(deployment=lms.deployment, context=context, name=name,
+                                        description=description, criteria=criteria, image_data=image)
+
+
+def both_widths(page, screenshot, name):
+    """Screenshot at iframe size and at phone width; nothing may stick out sideways on the phone."""
+    page.set_viewport_size(IFRAME)
+    screenshot(page, name)
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{name} overflows"
+    screenshot(page, f"{name}-mobile")
+    page.set_viewport_size(IFRAME)
+
+
+def test_picker_empty_with_an_error_then_created_and_returned(page, client, lms, screenshot):
+    page.set_viewport_size(IFRAME)
+    page.goto(launch(client, lms, sub="3", name="Tina Teacher", roles=[INSTRUCTOR], deep_linking=True))
+    assert page.locator("h1").inner_text() == "Place a badge in this course"
+    assert "This course has no badges yet" in page.locator("main").inner_text()
+    both_widths(page, screenshot, "lti-picker-empty")
+
+    page.fill("#name", "Data Literacy Foundations")
+    page.fill("#description", "Reads, questions and explains charts and tables found in the news and at work.")
+    page.fill("#criteria", "Complete the four data-literacy labs and pass the final quiz with 80% or more.")
+    page.set_input_files("#image", files=[{"name": "badge.svg", "mimeType": "image/svg+xml", "buffer": HOSTILE_SVG}])
+    page.get_by_role("button", name="Create and place").click()
+    assert "Image rejected" in page.locator("#image-error").inner_text()
+    assert page.input_value("#name") == "Data Literacy Foundations"  # what was typed is kept
+    assert not Achievement.objects.exists()
+    both_widths(page, screenshot, "lti-picker-error")
+
+    page.set_input_files("#image", str(DEMO / "data-literacy.svg"))
+    page.check("input[name=gradebook]")
+    page.get_by_role("button", name="Create and place").click()
+    page.locator("h1", has_text="Content selected").wait_for()  # the return form posted itself to the LMS
+    [post] = lms.endpoint.posts
+    registration = lms.platform.lti1p3_registration(f"{lms.url}/lti/launch")
+    registration.set_tool_key_set(client.get("/lti/jwks").json())
+    [item] = _Conf(registration=registration).validate_deeplinking_resp({"JWT": post["JWT"][0]})
+    badge = Achievement.objects.get(name="Data Literacy Foundations")
+    assert item["custom"] == {BADGE_PARAMETER: str(badge.uuid)} and item["lineItem"]["scoreMaximum"] == 100
+    assert badge.deployment == lms.deployment and badge.image.extension == "svg"
+
+
+def test_picker_with_course_badges(page, client, lms, screenshot):
+    course_badge(lms, "Data Literacy Foundations", "Reads, questions and explains charts and tables.",
+                 "Complete the four labs.", (DEMO / "data-literacy.svg").read_bytes())
+    course_badge(lms, "Spreadsheet Modelling", "Builds a small, documented model of a real decision in a "
+                 "spreadsheet and explains its assumptions to a non-specialist audience.", "Submit the model.")
+    page.set_viewport_size(IFRAME)
+    page.goto(launch(client, lms, sub="3", name="Tina Teacher", roles=[INSTRUCTOR], deep_linking=True))
+    assert page.locator("label.badge-pick").count() == 2
+    image = page.locator("label.badge-pick img").first
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.get_by_label("Spreadsheet Modelling").check()
+    both_widths(page, screenshot, "lti-picker-badges")
+
+
+def test_learner_page_before_and_after_earning(page, client, lms, screenshot):
+    badge = course_badge(lms, "Data Literacy Foundations",
+                         "Reads, questions and explains charts and tables found in the news and at work.",
+                         "Complete the four data-literacy labs.\nPass the final quiz with 80% or more.",
+                         (DEMO / "data-literacy.svg").read_bytes())
+    custom = {BADGE_PARAMETER: str(badge.uuid)}
+    page.set_viewport_size(IFRAME)
+    page.goto(launch(client, lms, sub="4", name="Sam Student", roles=[LEARNER], custom=custom))
+    assert page.locator("h1").inner_text() == "Data Literacy Foundations"
+    assert " ".join(page.get_by_role("status").inner_text().split()) == "○ Not earned yet."
+    assert page.locator("section.hero img").evaluate("img => img.complete && img.naturalWidth > 0")
+    both_widths(page, screenshot, "lti-learner-not-earned")
+
+    award = award_issue(achievement=badge, learner=LtiUser.objects.get(sub="4").learner, issued_by="test")
+    page.goto(launch(client, lms, sub="4", name="Sam Student", roles=[LEARNER], custom=custom))
+    assert "You earned this badge" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("link", name="View and share your credential").get_attribute("href") == award.public_id
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download badge (SVG)").click()
+    assert b"openbadges:credential" in Path(download.value.path()).read_bytes()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=lms.url)
+    page.get_by_role("button", name="Copy link").click()
+    page.get_by_role("button", name="Link copied").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == award.public_id
+    both_widths(page, screenshot, "lti-learner-earned")
+
+
+def test_instructor_roster(page, client, lms, screenshot):
+    badge = course_badge(lms, "Data Literacy Foundations", "Reads, questions and explains charts and tables.",
+                         "Complete the four labs.", (DEMO / "data-literacy.svg").read_bytes())
+    course_badge(lms, "Spreadsheet Modelling", "Builds a small, documented spreadsheet model.", "Submit the model.")
+    custom = {BADGE_PARAMETER: str(badge.uuid)}
+    for sub, name in (("4", "Sam Student"), ("5", "Ada Learner"), ("6", "Noah Newcomer"),
+                      ("7", "Maximiliana Featherstonehaugh-Vandersloot")):
+        launch(client, lms, sub=sub, name=name, roles=[LEARNER], custom=custom)
+    for sub in ("4", "7"):
+        award_issue(achievement=badge, learner=LtiUser.objects.get(sub=sub).learner, issued_by="test")
+    page.set_viewport_size(IFRAME)
+    page.goto(launch(client, lms, sub="3", name="Tina Teacher", roles=[INSTRUCTOR], custom=custom))
+    assert "earned by 2 of 4 learners" in page.get_by_role("status").inner_text()
+    assert page.locator("table.roster tbody tr").count() == 5
+    assert "Spreadsheet Modelling" in page.locator("main").inner_text()
+    both_widths(page, screenshot, "lti-instructor-roster")
