@@ -11,7 +11,7 @@ from .key_encryption import KeyEncryptionError, current_kek
 
 @register(Tags.security, deploy=False)
 def check_secrets(app_configs=None, **kwargs):
-    """Require SECRET_KEY, ACCOLADE_KEK and an HTTPS public URL in production."""
+    """Require SECRET_KEY, ACCOLADE_KEK, an HTTPS public URL and no demo LMS in production."""
     production = getattr(settings, "PRODUCTION", False)
     problems = []
     insecure_key = getattr(settings, "INSECURE_DEV_SECRET_KEY", None)
@@ -27,4 +27,8 @@ def check_secrets(app_configs=None, **kwargs):
         problems.append(Error("ACCOLADE_PUBLIC_URL must be an https:// URL in production",
                               hint="Issuer and credential ids are built on it; verifiers need HTTPS.",
                               id="lti_tool.E003"))
+    if production and tool_settings.DEMO_LMS:
+        problems.append(Error("The demonstration LMS is on in production",
+                              hint="Unset ACCOLADE_DEMO_LMS: the demo LMS launches as anyone it likes.",
+                              id="lti_tool.E004"))
     return problems

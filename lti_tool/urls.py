@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.urls import path
 
-from .views import api, documents, images, lti, lti_pages, pages
+from .demo import lms as demo_lms
+from .views import api, documents, images, lti, lti_pages, lti_registration, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -32,5 +33,11 @@ urlpatterns = [
     path("lti/jwks", lti.jwks, name="lti-jwks"),
     path("lti/badge", lti_pages.badge_page, name="lti-badge"),
     path("lti/deep-link", lti_pages.deep_link, name="lti-deep-link"),
+    path("lti/register", lti_registration.register, name="lti-register"),
+    path("lti/logo.svg", lti_registration.tool_logo, name="lti-logo"),
+    path("demo-lms/", demo_lms.course, name="demo-lms"),
+    path("demo-lms/jwks", demo_lms.jwks, name="demo-lms-jwks"),
+    path("demo-lms/auth", demo_lms.authorize, name="demo-lms-auth"),
+    path("demo-lms/deep-link-return", demo_lms.deep_link_return, name="demo-lms-deep-link-return"),
     path("admin/", admin.site.urls),
 ]

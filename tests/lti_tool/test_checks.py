@@ -10,14 +10,15 @@ def ids(messages):
 def test_production_needs_secret_key_kek_and_https(settings):
     settings.PRODUCTION = True
     settings.SECRET_KEY = settings.INSECURE_DEV_SECRET_KEY
-    settings.ACCOLADE = {**settings.ACCOLADE, "KEK": "", "PUBLIC_URL": "http://badges.example.edu"}
-    assert ids(check_secrets()) == {"lti_tool.E001", "lti_tool.E002", "lti_tool.E003"}
+    settings.ACCOLADE = {**settings.ACCOLADE, "KEK": "", "PUBLIC_URL": "http://badges.example.edu",
+                         "DEMO_LMS": True}
+    assert ids(check_secrets()) == {"lti_tool.E001", "lti_tool.E002", "lti_tool.E003", "lti_tool.E004"}
 
 
 def test_production_with_secrets_passes(settings):
     settings.PRODUCTION = True
     settings.SECRET_KEY = "a-real-secret-from-the-environment"
-    settings.ACCOLADE = {**settings.ACCOLADE, "PUBLIC_URL": "https://badges.example.edu"}
+    settings.ACCOLADE = {**settings.ACCOLADE, "PUBLIC_URL": "https://badges.example.edu", "DEMO_LMS": False}
     assert check_secrets() == []
 
 

@@ -15,7 +15,18 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from ...conf import tool_settings
-from ...models import Achievement, Award, Issuer
+from ...demo import lms as demo_lms
+from ...models import (
+    Achievement,
+    Award,
+    Issuer,
+    LtiContext,
+    LtiDeployment,
+    LtiPlatform,
+    LtiRegistration,
+    LtiResourceLink,
+    LtiUser,
+)
 from ...services.achievements import achievement_define
 from ...services.awards import award_issue, award_revoke
 from ...services.images import image_store
@@ -38,9 +49,12 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         with transaction.atomic():
             valid, revoked = self._demo_awards()
+            self._demo_lms(valid)
         base = tool_settings.public_url
         out = self.stdout
         out.write(self.style.SUCCESS("\nAccolade demo is ready.\n"))
+        if tool_settings.DEMO_LMS:
+            out.write(f"  Learner launch from an LMS:   {base}/demo-lms/?as=ada   (LTI 1.3, in the demo LMS)")
         out.write(f"  Credential page (open this):  {valid.public_id}")
         out.write(f"  Verify it by URL:             {base}/verify?url={quote(valid.public_id, safe='')}")
         out.write(f"  Baked badge (SVG) download:   {valid.public_id}/badge.svg")
@@ -68,6 +82,31 @@ class Command(BaseCommand):
         settings.ACCOLADE = {**settings.ACCOLADE, "KEK": kek}
         tool_settings.reload()
         self.stderr.write(f"wrote a development key-encryption key to {path} (never use it in production)")
+
+    def _demo_lms(self, award: Award) -> None:
+        """Register the demonstration LMS (an LTI 1.3 platform served under /demo-lms/) with the tool."""
+        issuer = demo_lms.demo_issuer()
+        platform, _ = LtiPlatform.objects.get_or_create(issuer=issuer, defaults={"name": "Accolade demo LMS"})
+        registration, _ = LtiRegistration.objects.update_or_create(
+            platform=platform, client_id=demo_lms.CLIENT_ID,
+            defaults={"status": LtiRegistration.Status.ACTIVE, "auth_login_url": f"{issuer}/auth",
+                      "key_set_url": f"{issuer}/jwks", "registered_via": "demo"})
+        deployment, _ = LtiDeployment.objects.update_or_create(
+            registration=registration, deployment_id=demo_lms.DEPLOYMENT_ID,
+            defaults={"status": LtiDeployment.Status.ACTIVE, "issuer": award.achievement.issuer,
+                      "name": "Demo LMS"})
+        context, _ = LtiContext.objects.get_or_create(deployment=deployment, context_id=demo_lms.COURSE["id"],
+                                                      defaults={"title": demo_lms.COURSE["title"],
+                                                                "label": demo_lms.COURSE["label"]})
+        achievement = award.achievement
+        if achievement.deployment_id is None:
+            Achievement.objects.filter(pk=achievement.pk).update(deployment=deployment, lti_context=context)
+        LtiResourceLink.objects.update_or_create(
+            deployment=deployment, resource_link_id=demo_lms.RESOURCE_LINK["id"],
+            defaults={"context": context, "title": demo_lms.RESOURCE_LINK["title"], "achievement": achievement})
+        # The LMS account "ada" is the Ada the registrar awarded: launching shows her earned badge.
+        LtiUser.objects.get_or_create(platform=platform, sub="ada", defaults={"learner": award.learner,
+                                                                             "name": "Ada Lovelace"})
 
     def _demo_awards(self) -> tuple[Award, Award]:
         issuer = Issuer.objects.filter(name=ISSUER_NAME, base_url=tool_settings.public_url).first()
