@@ -6,7 +6,7 @@ token and our client registration on POST against the spec's required members (ย
 answers with a ``client_id`` (ยง3.5). Three modes copy what the real platforms do:
 
 * ``moodle``: the configuration is the one recorded from Moodle 5.1
-  (``/work/shared/fixtures/moodle/lti/dynamic_registration/``) with only the host changed, served
+  (``tests/fixtures/moodle/lti/dynamic_registration/``) with only the host changed, served
   without a token check, as Moodle does. The token is an RS256 JWT ``{sub: <new client_id>, scope:
   "reg", iat, exp: iat+3600}`` (Moodle ``startltiadvregistration.php``); a second registration with it
   gets 401 ``token_already_used``. Errors are plain-text bodies (``missing required attribute X``,
@@ -38,15 +38,16 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jwt
 
+from tests.fixtures import MOODLE_FIXTURES
+
 from .platforms import new_rsa_key
 
-FIXTURES = Path("/work/shared/fixtures/moodle/lti/dynamic_registration")
+FIXTURES = MOODLE_FIXTURES / "lti" / "dynamic_registration"
 RECORDED_ISSUER = "http://127.0.0.1:8500"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"

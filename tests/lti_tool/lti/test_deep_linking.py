@@ -26,10 +26,11 @@ from lti_tool.models import Achievement, LtiLaunch, LtiResourceLink, StoredImage
 from lti_tool.services.achievements import achievement_create_in_course
 from lti_tool.services.lti_launches import BADGE_PARAMETER
 from tests.core.baking.baking_testkit import make_png
+from tests.fixtures import MOODLE_FIXTURES
 
 from .platforms import INSTRUCTOR, LEARNER, LIS, JwksServer, Platform, _Conf
 
-MOODLE = Path("/work/shared/fixtures/moodle/lti")
+MOODLE = MOODLE_FIXTURES / "lti"
 TA = LIS + "membership/Instructor#TeachingAssistant"
 CONTEXT = {"id": "course-1", "title": "Intro to Data", "label": "DATA101"}
 

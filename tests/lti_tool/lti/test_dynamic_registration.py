@@ -10,20 +10,20 @@ from __future__ import annotations
 import json
 import logging
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from lti_tool.lti import registration as reg
 from lti_tool.models import LtiDeployment, LtiPlatform, LtiRegistration
+from tests.fixtures import MOODLE_FIXTURES
 
 from .dr_platform import AGS, DELETE, NRPS, PLATFORM_CONFIGURATION, TOOL_CONFIGURATION, DrPlatform
 from .platforms import Platform
 
 CODE = "registration-code-0123456789"
 REGISTER = f"/lti/register?code={CODE}"
-FIXTURES = Path("/work/shared/fixtures/moodle/lti/dynamic_registration")
+FIXTURES = MOODLE_FIXTURES / "lti" / "dynamic_registration"
 ALL_SCOPES = [AGS + "lineitem", AGS + "lineitem.readonly", AGS + "result.readonly", AGS + "score", NRPS]
 
 

@@ -7,14 +7,14 @@ the RFC forms pylti1p3 2.0.0 gets wrong (lower-casing, quoted ``rel`` only).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from lti1p3platform.response import generate_next_link
 
 from lti_tool.lti.links import links, next_page_url
+from tests.fixtures import MOODLE_FIXTURES
 
-MOODLE = Path("/work/shared/fixtures/moodle/lti")
+MOODLE = MOODLE_FIXTURES / "lti"
 
 
 def moodle_response(name: str) -> dict:

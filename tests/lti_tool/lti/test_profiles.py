@@ -1,6 +1,6 @@
 """Platform profiles (research lti.md §2.5, §6.5): each LMS's real quirks, end to end through our views.
 
-* Moodle 5.1: the claim sets are the recorded id_tokens (/work/shared/fixtures/moodle/lti), re-signed
+* Moodle 5.1: the claim sets are the recorded id_tokens (tests/fixtures/moodle/lti), re-signed
   with the test platform's key (we do not have Moodle's), with their 60 s lifetime; the original
   tokens are also verified against Moodle's recorded JWKS with our key loading.
 * Canvas: numeric-string client_id, ``N:hash`` deployment ids, OIDC on the sso host with
@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -43,10 +42,11 @@ from lti_tool.models import (
 )
 from lti_tool.services.achievements import achievement_create_in_course
 from lti_tool.views.lti import STORAGE_PROOF_FIELD
+from tests.fixtures import MOODLE_FIXTURES
 
 from .platforms import Platform, complete_storage_check, json_script, reason_code, storage_check_form
 
-MOODLE = Path("/work/shared/fixtures/moodle/lti")
+MOODLE = MOODLE_FIXTURES / "lti"
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 TOOL_LAUNCH = "http://testserver/lti/launch"
 
