@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .criteria.evaluate import Explainer, Outcome, Status, compile_criteria, explain
+from .criteria.facts import FactError, FactRecord, LearnerFacts, learner_facts
+from .criteria.graph import check_acyclic
+from .criteria.policy import Action, AwardPolicy, Decision, Standing, decide
+from .criteria.rules import CriteriaError, criteria_json, dependencies, parse_criteria, prerequisites
 from .data import CredentialClaims, VerificationResult
 from .jsonld.canonicalize import Canonicalizer, JsonLdProcessingError
 from .jsonld.safe_mode import UnsafeDocumentError
@@ -21,10 +26,30 @@ from .openbadges.verify import verify_credential
 from .ports import Resolver, no_network
 
 __all__ = [
+    "Action",
+    "AwardPolicy",
+    "CriteriaError",
+    "Decision",
+    "Explainer",
+    "FactError",
+    "FactRecord",
     "IssuedCredential",
     "IssuingError",
+    "LearnerFacts",
+    "Outcome",
+    "Standing",
+    "Status",
+    "check_acyclic",
+    "compile_criteria",
     "compose_credential",
+    "criteria_json",
+    "decide",
+    "dependencies",
+    "explain",
     "issue_credential",
+    "learner_facts",
+    "parse_criteria",
+    "prerequisites",
     "sign_document",
     "verify",
 ]

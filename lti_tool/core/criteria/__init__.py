@@ -1,0 +1,1 @@
+"""Badge criteria: rules as a tree, facts about learners, explainable evaluation, award policy."""
