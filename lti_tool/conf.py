@@ -56,6 +56,9 @@ DEFAULTS: dict[str, Any] = {
     # Dynamic Registration with a plain-HTTP platform on loopback (a developer's LMS): None = allowed
     # unless ACCOLADE_ENV is production; True/False force it. Other platforms always need HTTPS.
     "LTI_REGISTRATION_HTTP_LOOPBACK": None,
+    # Dynamic Registration fetching from / posting to private addresses: the URLs come from whoever
+    # holds the registration code, so None = allowed unless ACCOLADE_ENV is production.
+    "LTI_REGISTRATION_ALLOW_PRIVATE": None,
 }
 
 

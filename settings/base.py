@@ -148,4 +148,7 @@ ACCOLADE = {
         "ACCOLADE_REMOTE_FETCH_ALLOW_PRIVATE", "0" if PRODUCTION else "1") == "1",
     # Opens the LTI Dynamic Registration URL (an admin pastes it into the LMS); empty: closed.
     "LTI_REGISTRATION_CODE": os.environ.get("ACCOLADE_LTI_REGISTRATION_CODE", ""),
+    # Dynamic Registration with an LMS on a private address (campus network): off in production.
+    "LTI_REGISTRATION_ALLOW_PRIVATE": os.environ.get(
+        "ACCOLADE_LTI_REGISTRATION_ALLOW_PRIVATE", "0" if PRODUCTION else "1") == "1",
 }

@@ -16,7 +16,8 @@ Rules beyond the spec, because everything the platform sends is untrusted:
   outside production (``LTI_REGISTRATION_HTTP_LOOPBACK``; ``None`` means "when not production"). A
   loopback LMS is a developer's or a test's; a real one in production is never on loopback.
 * **Addresses.** Both requests go through the SSRF-guarded :func:`~lti_tool.services.resolution.fetch`
-  (no redirects followed; private addresses only when ``LTI_PLATFORM_ALLOW_PRIVATE``), with its size
+  (no redirects followed; private addresses only outside production or with
+  ``LTI_REGISTRATION_ALLOW_PRIVATE``), with its size
   and time limits; documents over ``MAX_DOCUMENT_BYTES`` are refused.
 * **Fields.** URLs are at most 500 characters and must pass Django's URL validator; ids at most 255
   printable characters; no NUL anywhere (PostgreSQL cannot store it in JSON).
@@ -203,6 +204,19 @@ def http_loopback_allowed() -> bool:
     return bool(option)
 
 
+def private_addresses_allowed() -> bool:
+    """Return True when registration may reach private addresses (never in production by default).
+
+    The configuration URL and the registration endpoint come from whoever holds the registration
+    code, not from an admin, so in production they are held to public addresses unless an admin
+    opts in (``LTI_REGISTRATION_ALLOW_PRIVATE``, for an LMS on the campus network).
+    """
+    option = tool_settings.LTI_REGISTRATION_ALLOW_PRIVATE
+    if option is None:
+        return not getattr(settings, "PRODUCTION", False)
+    return bool(option)
+
+
 def checked_url(value: Any, what: str, *, max_length: int = MAX_URL, query: bool = True) -> str:
     """Return ``value`` when it is an acceptable platform URL (HTTPS rule, no user info or fragment).
 
@@ -332,7 +346,7 @@ def platform_configuration_fetch(*, url: str, registration_token: str) -> Platfo
     try:
         response = fetch(url, headers={"Authorization": f"Bearer {registration_token}",
                                        "Accept": "application/json"},
-                         allow_private=bool(tool_settings.LTI_PLATFORM_ALLOW_PRIVATE), follow_redirects=False)
+                         allow_private=private_addresses_allowed(), follow_redirects=False)
     except ResolveError as error:
         raise RegistrationRefused(f"Accolade could not read the platform's configuration at {without_query(url)}: "
                                   f"{_transport_problem(error)}.", code="config_unreachable", status=502) from None
@@ -472,7 +486,7 @@ def _post_registration(configuration: PlatformConfiguration, token: str, body: d
                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
                                   "Accept": "application/json"},
                          body=json.dumps(body).encode("utf-8"),
-                         allow_private=bool(tool_settings.LTI_PLATFORM_ALLOW_PRIVATE), follow_redirects=False)
+                         allow_private=private_addresses_allowed(), follow_redirects=False)
     except ResolveError as error:
         raise RegistrationRefused(f"Accolade could not complete the registration at "
                                   f"{configuration.registration_endpoint}: {_transport_problem(error)}. Nothing was "

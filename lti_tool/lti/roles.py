@@ -4,8 +4,9 @@ Tool roles:
     admin       manage the tenant's settings and any badge (system/institution administrators)
     instructor  create and place badges, award and revoke, see the roster (course instructors,
                 content developers, course administrators)
-    assessor    review evidence and award (teaching assistants, graders, mentors)
+    assessor    review evidence and award (teaching assistants, graders)
     learner     earn, claim and share badges (learners, students)
+    mentor      see the badge but no one's progress (Canvas observers and parents, advisors)
 
 Quirks handled (research lti.md §2.5, §1.2):
     * short context role names ("Instructor", "Learner") as some platforms send them;
@@ -25,7 +26,7 @@ _CONTEXT = {
     "ContentDeveloper": "instructor",
     "Instructor": "instructor",
     "Learner": "learner",
-    "Mentor": "assessor",
+    "Mentor": "mentor",  # Canvas observers, parents: see the badge, not the roster
     "Manager": "instructor",
     "Member": "learner",
     "Officer": "instructor",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,7 +21,6 @@ from ..lti import claims as c
 from ..lti.launch import ValidatedLaunch
 from ..lti.roles import tool_roles
 from ..models import (
-    Achievement,
     Learner,
     LtiContext,
     LtiLaunch,
@@ -31,6 +29,7 @@ from ..models import (
     LtiResourceLink,
     LtiUser,
 )
+from ..selectors import course_badge
 from .errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -195,17 +194,11 @@ def _resource_link(deployment, context: LtiContext | None, body: dict[str, Any])
     link.lineitem_url = lineitem if isinstance(lineitem, str) else ""
     badge = c.section(body, c.CUSTOM).get(BADGE_PARAMETER)
     if isinstance(badge, str) and badge and (link.achievement is None or str(link.achievement.uuid) != badge):
-        # Only a badge of this deployment (tenant) may be bound to its links.
-        chosen = Achievement.objects.filter(uuid=_uuid_or_none(badge), deployment=deployment).first()
+        # Only an issuable badge of this course in this deployment (tenant) may be bound to its links: a
+        # deployment is usually a whole LMS site, and badge UUIDs are public.
+        chosen = course_badge(deployment=deployment, context=context, badge_uuid=badge)
         if chosen is not None:
             link.achievement = chosen
     if (link.title, link.context_id, link.lineitem_url, link.achievement_id) != before:
         link.save(update_fields=["title", "context", "lineitem_url", "achievement"])
     return link
-
-
-def _uuid_or_none(value: str):
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None

@@ -78,8 +78,9 @@ def badge_page(request: HttpRequest) -> HttpResponse:
         return error_page(request, str(refused), refused.status)
     link = launch.resource_link
     achievement = link.achievement if link is not None else None
-    if achievement is not None and achievement.deployment_id != launch.deployment_id:
-        achievement = None  # never show another tenant's badge, whatever the link row says
+    if achievement is not None and (achievement.deployment_id != launch.deployment_id
+                                    or achievement.lti_context_id not in (None, launch.context_id)):
+        achievement = None  # never show another tenant's or course's badge, whatever the link row says
     roles = set(launch.roles)
     badges = course_badges(deployment=launch.deployment, context=launch.context)
     context = {

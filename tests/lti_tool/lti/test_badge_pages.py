@@ -144,6 +144,16 @@ def test_assessor_sees_the_roster_but_is_not_told_to_place_badges(client, deploy
     assert b"Course roster" in page.content and b"To place a badge" not in page.content
 
 
+def test_an_observer_sees_the_badge_but_no_roster(client, deployment, platform, badge):
+    """Canvas sends observers (parents) as membership#Mentor: they must not see other learners' standing."""
+    open_link(client, platform, sub="stu", name="Private Student", custom=badge_custom(badge))
+    page, _ = open_link(client, platform, sub="parent", name="A Parent", roles=[LIS + "membership#Mentor"],
+                        custom=badge_custom(badge))
+    text = page.content.decode()
+    assert page.status_code == 200 and "Data Cleaning" in text
+    assert "Course roster" not in text and "Private Student" not in text
+
+
 @pytest.mark.parametrize(("roles", "expected", "absent"), [
     ([LEARNER], b"Your instructor has not chosen a badge", b"Badges in this course"),
     ([INSTRUCTOR], b"Select content", b"Your instructor has not chosen"),

@@ -327,7 +327,7 @@ def test_plain_http_elsewhere_is_always_refused(client, db):
 @pytest.mark.parametrize("mode", ["moodle", "canvas"])
 def test_a_private_address_is_refused_when_private_platforms_are_not_allowed(client, make_lms, settings, mode,
                                                                              caplog):
-    settings.ACCOLADE = {**settings.ACCOLADE, "LTI_PLATFORM_ALLOW_PRIVATE": False}
+    settings.ACCOLADE = {**settings.ACCOLADE, "LTI_REGISTRATION_ALLOW_PRIVATE": False}
     caplog.set_level(logging.INFO)
     lms = make_lms(mode)
     token = lms.issue_token()
@@ -335,6 +335,16 @@ def test_a_private_address_is_refused_when_private_platforms_are_not_allowed(cli
     assert page.status_code == 502 and b"non-public address" in page.content
     assert lms.requests == [] and nothing_stored()
     assert token not in page.content.decode() and token not in caplog.text  # Canvas: the token is in the URL
+
+
+def test_production_registers_only_with_public_addresses_by_default(client, moodle, settings):
+    """The URLs come from whoever holds the registration code: no SSRF into the campus network."""
+    settings.PRODUCTION = True
+    settings.ACCOLADE = {**{k: v for k, v in settings.ACCOLADE.items() if k != "LTI_REGISTRATION_ALLOW_PRIVATE"},
+                         "LTI_REGISTRATION_HTTP_LOOPBACK": True, "LTI_PLATFORM_ALLOW_PRIVATE": True}
+    page = client.get(moodle.start(REGISTER))
+    assert page.status_code == 502 and b"non-public address" in page.content
+    assert moodle.requests == [] and nothing_stored()
 
 
 @pytest.mark.parametrize(("changes", "message"), [

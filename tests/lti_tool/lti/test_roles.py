@@ -13,6 +13,7 @@ SYSTEM = LIS + "system/person#"
 
 LEARNER = {"learner"}
 ASSESSOR = {"assessor"}
+MENTOR = {"mentor"}
 INSTRUCTOR = {"instructor", "assessor"}
 ADMIN = {"admin", "instructor", "assessor"}
 NOTHING: set[str] = set()
@@ -25,13 +26,13 @@ NOTHING: set[str] = set()
     pytest.param([M + "ContentDeveloper"], INSTRUCTOR, id="content developer"),
     pytest.param([M + "Administrator"], INSTRUCTOR, id="course administrator"),
     pytest.param([M + "Manager"], INSTRUCTOR, id="manager"),
-    pytest.param([M + "Mentor"], ASSESSOR, id="mentor"),
+    pytest.param([M + "Mentor"], MENTOR, id="mentor (Canvas observer) is not staff"),
     pytest.param([M + "Member"], LEARNER, id="member"),
-    pytest.param([M + "Learner", M + "Mentor"], LEARNER | ASSESSOR, id="several context roles"),
+    pytest.param([M + "Learner", M + "Mentor"], LEARNER | MENTOR, id="several context roles"),
     # Short context role names (LTI Core §A.2.3.1; Moodle NRPS, the certification "short role" launch).
     pytest.param(["Instructor"], INSTRUCTOR, id="short instructor"),
     pytest.param(["Learner"], LEARNER, id="short learner"),
-    pytest.param(["Mentor"], ASSESSOR, id="short mentor"),
+    pytest.param(["Mentor"], MENTOR, id="short mentor"),
     pytest.param(["Administrator"], INSTRUCTOR, id="short administrator is the course role"),
     # Sub-roles (§A.2.3.2): membership/<principal>#<sub-role>.
     pytest.param([LIS + "membership/Instructor#TeachingAssistant"], ASSESSOR, id="teaching assistant"),
@@ -40,7 +41,7 @@ NOTHING: set[str] = set()
     pytest.param([LIS + "membership/Instructor#PrimaryInstructor"], INSTRUCTOR, id="primary instructor"),
     pytest.param([LIS + "membership/Instructor#ExternalInstructor"], INSTRUCTOR, id="external instructor"),
     pytest.param([LIS + "membership/Learner#Learner"], LEARNER, id="unknown sub-role falls back to principal"),
-    pytest.param([LIS + "membership/Mentor#Advisor"], ASSESSOR, id="mentor sub-role falls back to principal"),
+    pytest.param([LIS + "membership/Mentor#Advisor"], MENTOR, id="mentor sub-role falls back to principal"),
     pytest.param([M + "Instructor", LIS + "membership/Instructor#TeachingAssistant"], INSTRUCTOR,
                  id="TA sent with its principal role"),
     # Institution and system roles (§A.2.2, §A.2.1).

@@ -158,3 +158,27 @@ def test_course_badges_stay_in_their_course(client, deployment, platform):
     teacher = badge_page(client, platform, sub="tina", name="Tina Teacher", roles=[INSTRUCTOR], course=OTHER_COURSE,
                          custom={BADGE_PARAMETER: str(two.uuid)}, link="rl-2")
     assert "Course Two Badge" in teacher and "Only In One" not in teacher and "Course One Badge" not in teacher
+
+
+def test_a_link_cannot_be_bound_to_a_badge_of_another_course(client, deployment, platform):
+    """One deployment is usually a whole LMS site; badge UUIDs are public; the course still separates."""
+    other_context, _ = LtiContext.objects.get_or_create(deployment=deployment, context_id=OTHER_COURSE["id"])
+    other = achievement_create_in_course(deployment=deployment, context=other_context, name="Statistics Secret",
+                                         description="d", criteria="c")
+    result = platform.launch(client, sub="mallory", roles=[INSTRUCTOR], context=COURSE, resource_link="rl-x",
+                             custom={BADGE_PARAMETER: str(other.uuid)})
+    token = token_of(result)
+    client.cookies.clear()
+    page = client.get("/lti/badge", {"lt": token}).content.decode()
+    assert LtiResourceLink.objects.get(deployment=deployment, resource_link_id="rl-x").achievement is None
+    assert "Statistics Secret" not in page
+
+
+def test_a_link_row_pointing_at_another_course_shows_nothing_of_it(client, deployment, platform):
+    other_context, _ = LtiContext.objects.get_or_create(deployment=deployment, context_id=OTHER_COURSE["id"])
+    other = achievement_create_in_course(deployment=deployment, context=other_context, name="Statistics Secret",
+                                         description="d", criteria="c")
+    token = token_of(platform.launch(client, sub="mallory", roles=[INSTRUCTOR], context=COURSE, resource_link="rl-y"))
+    LtiResourceLink.objects.filter(deployment=deployment, resource_link_id="rl-y").update(achievement=other)
+    client.cookies.clear()
+    assert "Statistics Secret" not in client.get("/lti/badge", {"lt": token}).content.decode()
