@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from .models import Achievement, Award, Issuer, Learner, LtiContext, LtiDeployment, LtiMembership
@@ -77,6 +77,24 @@ def course_badges(*, deployment: LtiDeployment, context: LtiContext | None) -> Q
         return Achievement.objects.none()
     return (Achievement.objects.filter(deployment=deployment, lti_context=context, status__in=Achievement.ISSUABLE)
             .select_related("image", "issuer").order_by("name", "pk"))
+
+
+def linkable_badge(*, deployment: LtiDeployment, context: LtiContext | None, badge_uuid: str) -> Achievement | None:
+    """Return the badge a link's custom parameter names, if a link in this course may show it.
+
+    That is an issuable badge of this deployment (tenant) made in this course, or one made for the
+    whole deployment (no course: an admin's institution-wide badge). Badge UUIDs are public, and one
+    deployment is usually a whole LMS site, so the course check is what keeps courses apart.
+    """
+    try:
+        wanted = uuid.UUID(str(badge_uuid))
+    except ValueError:
+        return None
+    if context is not None and context.deployment_id != deployment.pk:
+        return None
+    courses = Q(lti_context__isnull=True) | (Q(lti_context=context) if context is not None else Q())
+    return (Achievement.objects.filter(courses, deployment=deployment, uuid=wanted, status__in=Achievement.ISSUABLE)
+            .first())
 
 
 def course_badge(*, deployment: LtiDeployment, context: LtiContext | None, badge_uuid: str) -> Achievement | None:

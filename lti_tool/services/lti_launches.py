@@ -29,7 +29,7 @@ from ..models import (
     LtiResourceLink,
     LtiUser,
 )
-from ..selectors import course_badge
+from ..selectors import linkable_badge
 from .errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -194,9 +194,7 @@ def _resource_link(deployment, context: LtiContext | None, body: dict[str, Any])
     link.lineitem_url = lineitem if isinstance(lineitem, str) else ""
     badge = c.section(body, c.CUSTOM).get(BADGE_PARAMETER)
     if isinstance(badge, str) and badge and (link.achievement is None or str(link.achievement.uuid) != badge):
-        # Only an issuable badge of this course in this deployment (tenant) may be bound to its links: a
-        # deployment is usually a whole LMS site, and badge UUIDs are public.
-        chosen = course_badge(deployment=deployment, context=context, badge_uuid=badge)
+        chosen = linkable_badge(deployment=deployment, context=context, badge_uuid=badge)
         if chosen is not None:
             link.achievement = chosen
     if (link.title, link.context_id, link.lineitem_url, link.achievement_id) != before:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from lti_tool.models import Achievement, LtiContext, LtiDeployment, LtiResourceLink, LtiUser
-from lti_tool.services.achievements import achievement_create_in_course
+from lti_tool.services.achievements import achievement_create_in_course, achievement_define
 from lti_tool.services.awards import award_issue
 from lti_tool.services.issuers import issuer_create
 from lti_tool.services.lti_launches import BADGE_PARAMETER
@@ -182,3 +182,17 @@ def test_a_link_row_pointing_at_another_course_shows_nothing_of_it(client, deplo
     LtiResourceLink.objects.filter(deployment=deployment, resource_link_id="rl-y").update(achievement=other)
     client.cookies.clear()
     assert "Statistics Secret" not in client.get("/lti/badge", {"lt": token}).content.decode()
+
+
+def test_a_deployment_wide_badge_can_be_bound_in_any_course_of_that_deployment(client, deployment, platform):
+    """An admin's institution-wide badge (no course) placed by custom parameter in any course."""
+    badge = achievement_define(issuer=deployment.issuer, deployment=deployment, spec={
+        "name": "Library Orientation", "description": "d", "criteria": {"narrative": "c"}, "status": "active"})
+    draft = achievement_define(issuer=deployment.issuer, deployment=deployment, spec={
+        "name": "Draft Badge", "description": "d", "criteria": {"narrative": "c"}, "status": "draft"})
+    for link, chosen, expected in (("rl-w", badge, badge.pk), ("rl-d", draft, None)):
+        token = token_of(platform.launch(client, sub="ana", roles=[LEARNER], context=OTHER_COURSE,
+                                         resource_link=link, custom={BADGE_PARAMETER: str(chosen.uuid)}))
+        assert LtiResourceLink.objects.get(deployment=deployment, resource_link_id=link).achievement_id == expected
+    client.cookies.clear()
+    assert "Library Orientation" not in client.get("/lti/badge", {"lt": token}).content.decode()
