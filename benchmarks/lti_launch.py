@@ -59,8 +59,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--server-cpus", help="CPUs gunicorn may use, as taskset -c takes them (default: all)")
     parser.add_argument("--conn-max-age", type=conn_max_age, default="auto",
                         help="also serve ours and the reference from a second gunicorn with this CONN_MAX_AGE where "
-                             "the settings do the opposite (they close SQLite connections after each request, keep "
-                             "PostgreSQL's for 60 s); default 600 (quick: off), 'off' for none")
+                             "the settings do the opposite (they keep connections for DB_CONN_MAX_AGE, default 60 s); "
+                             "default 0, a new connection per request (quick: off), 'off' for none")
     parser.add_argument("--no-pin", action="store_true", help="pin nothing")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile of one in-process path")
     parser.add_argument("--json", type=Path, help="also write the raw results to this file")
@@ -70,7 +70,7 @@ def parse_args() -> argparse.Namespace:
     args.warmup = args.warmup if args.warmup is not None else (0.2 if args.quick else 1.0)
     args.pool = args.pool or (10 if args.quick else 100)
     if args.conn_max_age == "auto":
-        args.conn_max_age = None if args.quick else 600
+        args.conn_max_age = None if args.quick else 0
     args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     unknown = set(args.databases) - set(DATABASE_LABELS)
     if unknown:

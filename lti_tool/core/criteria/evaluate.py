@@ -12,9 +12,9 @@ the status alone, without allocating.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
+from typing import NamedTuple
 
 from .facts import CompletionState, LearnerFacts, MemberStatus, ReviewState
 from .facts import Fact as FactValue
@@ -212,9 +212,8 @@ def combine(mode_needed: int, statuses: Iterable[int]) -> int:
 
 # -- the explaining path -------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """One node's result for one learner.
+class Outcome(NamedTuple):
+    """One node's result for one learner (immutable; a named tuple because bulk runs build millions).
 
     ``done`` of ``needed`` is progress in requirements ("3 of 5"); ``at`` is when the node became
     met (the deciding facts' times; None when not met or a deciding fact has no time).
@@ -241,52 +240,86 @@ class Outcome:
         return [leaf for child in self.children for leaf in child.leaves()]
 
 
+_STATUS = (Status.NOT_MET, Status.MET, Status.UNKNOWN)
+Explain = Callable[[LearnerFacts], Outcome]
+
+
 class Explainer:
-    """A criteria tree with its leaf checks built once, for explaining many learners."""
+    """A criteria tree compiled once into functions that explain one learner each."""
 
     def __init__(self, tree: Node) -> None:
         self.tree = tree
-        self._checks = {id(item): leaf_check(item) for item in _leaves(tree)}
+        self._root = _explaining(tree)
 
     def __call__(self, facts: LearnerFacts) -> Outcome:
-        return self._explain(self.tree, facts)
-
-    def _explain(self, node: Node, facts: LearnerFacts) -> Outcome:
-        if not isinstance(node, Group):
-            status, reason = self._checks[id(node)](facts)
-            fact = deciding_fact(node, facts)
-            at = getattr(fact, "at", None) if status == MET else None
-            return Outcome(node.id, Status(status), reason, 1 if status == MET else 0, 1, at, fact, node)
-        children = tuple(self._explain(child, facts) for child in node.children)
-        needed = node.needed
-        status = combine(needed, (child.status for child in children))
-        ranked = sorted(range(len(children)), key=lambda i: (
-            children[i].status != MET, -children[i].done / children[i].needed, children[i].needed, i))
-        chosen = ranked if node.mode == "all" else ranked[:needed]
-        done = sum(children[i].done for i in chosen)
-        total = sum(children[i].needed for i in chosen)
-        met_count = sum(1 for child in children if child.status == MET)
-        reason = f"{met_count}_of_{needed}" if status != MET else "met"
-        return Outcome(node.id, Status(status), reason, done, total, _met_at(node, children, status), None,
-                       None, children)
+        return self._root(facts)
 
 
-def _met_at(node: Group, children: tuple[Outcome, ...], status: int) -> datetime | None:
-    if status != MET:
-        return None
+def _explaining(node: Node) -> Explain:
+    if not isinstance(node, Group):
+        check, node_id = leaf_check(node), node.id
+        fact_of = _fact_getter(node)
+
+        def leaf(facts: LearnerFacts) -> Outcome:
+            status, reason = check(facts)
+            fact = fact_of(facts)
+            if status == MET:
+                return Outcome(node_id, Status.MET, reason, 1, 1, getattr(fact, "at", None), fact, node)
+            return Outcome(node_id, _STATUS[status], reason, 0, 1, None, fact, node)
+        return leaf
+    parts = tuple(_explaining(child) for child in node.children)
+    needed, every, group_id = node.needed, node.mode == "all", node.id
+
+    def group(facts: LearnerFacts) -> Outcome:
+        children = tuple(part(facts) for part in parts)
+        met = unknown = 0
+        for child in children:
+            if child.status == MET:
+                met += 1
+            elif child.status == UNKNOWN:
+                unknown += 1
+        status = MET if met >= needed else UNKNOWN if met + unknown >= needed else NOT_MET
+        if every:
+            chosen: Iterable[Outcome] = children
+        else:  # progress toward the children closest to done
+            chosen = sorted(children, key=_closest)[:needed]
+        done = total = 0
+        for child in chosen:
+            done += child.done
+            total += child.needed
+        if status != MET:
+            return Outcome(group_id, _STATUS[status], f"{met}_of_{needed}", done, total, None, None, None, children)
+        return Outcome(group_id, Status.MET, "met", done, total, _met_at(needed, every, children), None, None,
+                       children)
+    return group
+
+
+def _closest(outcome: Outcome) -> tuple[bool, float, int]:
+    return outcome.status != MET, -outcome.done / outcome.needed, outcome.needed
+
+
+def _met_at(needed: int, every: bool, children: tuple[Outcome, ...]) -> datetime | None:
     times = [child.at for child in children if child.status == MET]
-    if node.mode == "all":
+    if every:
         return None if None in times else max(times)
     known = sorted(t for t in times if t is not None)
-    return known[node.needed - 1] if len(known) >= node.needed else None
+    return known[needed - 1] if len(known) >= needed else None
 
 
-def _leaves(node: Node) -> Iterable[Requirement]:
-    if isinstance(node, Group):
-        for child in node.children:
-            yield from _leaves(child)
-    else:
-        yield node
+def _fact_getter(requirement: Requirement) -> Callable[[LearnerFacts], FactValue | None]:
+    """Return :func:`deciding_fact` for one requirement, with the kind decided once."""
+    match requirement:
+        case ScoreAtLeast(item=key):
+            return lambda facts: facts.scores.get(key)
+        case ActivityCompleted(activity=key):
+            return lambda facts: facts.activities.get(key)
+        case BadgeEarned(achievement=key):
+            return lambda facts: facts.badges.get(key)
+        case EvidenceApproved(id=key):
+            return lambda facts: facts.evidence.get(key)
+        case ManualAward(id=key):
+            return lambda facts: facts.grants.get(key)
+    return lambda facts: deciding_fact(requirement, facts)
 
 
 def explain(tree: Node, facts: LearnerFacts) -> Outcome:
