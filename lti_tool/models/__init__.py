@@ -2,6 +2,7 @@
 
 from .achievements import Achievement
 from .awards import Award, AwardQuerySet, PermanentRecordError
+from .criteria import CourseFact, PendingEvaluation
 from .images import StoredImage
 from .issuers import Issuer, SigningKey
 from .learners import Learner, LearnerIdentity
@@ -21,7 +22,8 @@ from .lti import (
 )
 from .status_lists import StatusList
 
-__all__ = ["Achievement", "Award", "AwardQuerySet", "Issuer", "Learner", "LearnerIdentity", "LtiContext",
+__all__ = ["Achievement", "Award", "AwardQuerySet", "CourseFact", "Issuer", "Learner", "LearnerIdentity", "LtiContext",
            "LtiDeployment", "LtiLaunch", "LtiMembership", "LtiOidcState", "LtiPlatform", "LtiPlatformKeySet",
-           "LtiRegistration", "LtiResourceLink", "LtiToolKey", "LtiUsedNonce", "LtiUser", "PermanentRecordError",
+           "LtiRegistration", "LtiResourceLink", "LtiToolKey", "LtiUsedNonce", "LtiUser", "PendingEvaluation",
+           "PermanentRecordError",
            "SigningKey", "StatusList", "StoredImage"]

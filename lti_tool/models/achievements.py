@@ -68,6 +68,14 @@ class Achievement(models.Model):
     valid_for_days = models.PositiveIntegerField(null=True, blank=True, help_text="Awards expire after this many days")
     re_earnable = models.BooleanField(default=False)
 
+    # Criteria evaluated in the course (lti_tool.core.criteria JSON form); null: awarded by people only.
+    criteria_rules = models.JSONField(null=True, blank=True)
+    revoke_on_regression = models.BooleanField(
+        default=False, help_text="Revoke a rule-made award when the learner no longer meets the criteria")
+    retroactive = models.BooleanField(
+        default=True, help_text="Award learners who already qualified when the rules were switched on")
+    rules_active_since = models.DateTimeField(null=True, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -210,11 +210,17 @@ class FactRecord:
     source: str
 
 
-def parse_fact(kind: str, value: Mapping[str, Any], *, source: str) -> Fact:
-    """Turn a fact's JSON value into its typed form, or raise :class:`FactError` saying what is wrong."""
+def parse_fact(kind: str, value: Mapping[str, Any], *, source: str, observed_at: datetime | None = None) -> Fact:
+    """Turn a fact's JSON value into its typed form, or raise :class:`FactError` saying what is wrong.
+
+    The fact's time is the value's ``at`` (when it happened: AGS ``timestamp``, Moodle's
+    ``timecompleted``) or else ``observed_at`` (when the source read it).
+    """
     if not isinstance(value, Mapping):
         raise FactError("a fact's value must be a JSON object")
     at = _time(value.get("at"))
+    if at is None:
+        at = observed_at
     try:
         if kind in (SCORE, COURSE_GRADE):
             return Score(value.get("given"), value.get("maximum"), at, source)
@@ -264,7 +270,7 @@ def learner_facts(learner: str, records: Iterable[FactRecord]) -> LearnerFacts:
     """
     latest: dict[tuple[str, str], tuple[tuple[datetime, str, str], Fact]] = {}
     for record in records:
-        fact = parse_fact(record.kind, record.value, source=record.source)
+        fact = parse_fact(record.kind, record.value, source=record.source, observed_at=record.observed_at)
         slot = (record.kind, "" if record.kind in KEYLESS_KINDS else record.key)
         rank = (record.observed_at, record.source, json.dumps(record.value, sort_keys=True, default=str))
         held = latest.get(slot)

@@ -56,3 +56,9 @@ def test_the_latest_report_wins_and_keyless_kinds_keep_one():
     assert facts.scores["q"].given == 90 and facts.scores["q"].source == "ags"
     assert facts.course_completion.state is CompletionState.COMPLETE
     assert set(facts.badges) == {"urn:uuid:b"} and facts.membership is None
+
+
+def test_a_fact_without_its_own_time_takes_the_observation_time():
+    facts = learner_facts("ada", [FactRecord("score", "q", {"given": 1}, at(4), "ags"),
+                                  FactRecord("score", "r", {"given": 1, "at": "2026-09-02T09:00:00Z"}, at(4), "ags")])
+    assert facts.scores["q"].at == at(4) and facts.scores["r"].at == at(1)

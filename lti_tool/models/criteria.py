@@ -1,0 +1,68 @@
+"""What the criteria engine reads and what it still has to do: course facts and pending evaluations."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class CourseFact(models.Model):
+    """One fact about one learner in one course, from one source (the latest report of it).
+
+    Facts come from AGS results and NRPS rosters, from the Open edX XBlock and the Moodle bridge
+    through the REST API, and from people in the tool (evidence reviews, grants). ``key_digest`` is
+    the SHA-256 of ``key`` (line item URLs can be long), so the unique index stays small.
+
+    .. no_pii:
+    """
+
+    deployment = models.ForeignKey("lti_tool.LtiDeployment", on_delete=models.PROTECT, related_name="+")
+    context = models.ForeignKey("lti_tool.LtiContext", on_delete=models.PROTECT, related_name="facts")
+    learner = models.ForeignKey("lti_tool.Learner", on_delete=models.PROTECT, related_name="course_facts")
+    kind = models.CharField(max_length=32)
+    key = models.CharField(max_length=1000, blank=True)
+    key_digest = models.CharField(max_length=64)
+    source = models.CharField(max_length=64)
+    value = models.JSONField()
+    observed_at = models.DateTimeField(help_text="When the source says it happened or was read")
+    recorded_at = models.DateTimeField(help_text="When the tool last changed this row")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["context", "learner", "kind", "key_digest", "source"],
+                                               name="course_fact_unique")]
+        indexes = [models.Index(fields=["context", "kind", "key_digest"], name="course_fact_by_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} of {self.learner_id} in {self.context_id} ({self.source})"
+
+
+class PendingEvaluation(models.Model):
+    """A learner (or a whole course, ``learner`` null) whose badges must be evaluated again.
+
+    The row is the record of the work: a worker claims it, evaluates, and marks it done in the same
+    transaction as the awards it made; a worker that dies leaves the claim to expire and the row is
+    taken again. At most one open row per (course, learner): new facts while one waits add nothing.
+
+    .. no_pii:
+    """
+
+    context = models.ForeignKey("lti_tool.LtiContext", on_delete=models.PROTECT, related_name="+")
+    learner = models.ForeignKey("lti_tool.Learner", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    not_before = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["context", "learner"], condition=models.Q(done_at__isnull=True),
+                                    name="pending_evaluation_one_open"),
+            models.UniqueConstraint(fields=["context"], condition=models.Q(done_at__isnull=True, learner__isnull=True),
+                                    name="pending_evaluation_one_open_course"),
+        ]
+        indexes = [models.Index(fields=["done_at", "not_before"], name="pending_evaluation_due")]
+
+    def __str__(self) -> str:
+        return f"evaluate {self.learner_id or 'all'} in {self.context_id} ({self.reason})"

@@ -1,0 +1,234 @@
+"""Badge criteria in the course: set a badge's rules, evaluate learners, award and revoke by rule.
+
+Awards made here go through :func:`~lti_tool.services.awards.award_issue` like every other award
+(source ``rule``), in the same transaction that marks the pending evaluation done.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..core.criteria.evaluate import Explainer, Outcome
+from ..core.criteria.facts import Earned, LearnerFacts
+from ..core.criteria.graph import order
+from ..core.criteria.policy import Action, AwardPolicy, Decision, Standing, decide
+from ..core.criteria.rules import CriteriaError, criteria_json, parse_criteria, prerequisites
+from ..models import Achievement, Award, CourseFact, Learner, LtiContext, LtiMembership, PendingEvaluation
+from .awards import award_issue, award_revoke
+from .errors import InvalidSpecError, NotIssuableError
+from .facts import evaluation_request, learners_facts_load
+
+logger = logging.getLogger(__name__)
+
+RULES_ACTOR = "accolade:rules"  # issued_by / revoked_by of what the rules did
+RULE_SOURCE = "rule"
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def achievement_rules_set(*, achievement: Achievement, rules: Any, revoke_on_regression: bool = False,
+                          retroactive: bool = True, now: datetime | None = None) -> Achievement:
+    """Give a course badge its criteria and award policy, then queue the course for evaluation.
+
+    Raises:
+        InvalidSpecError: the rules do not parse, name a badge that is not in this tenant, or make
+            badge prerequisites loop.
+    """
+    now = now or timezone.now()
+    try:
+        tree = parse_criteria(rules)
+    except CriteriaError as error:
+        raise InvalidSpecError([str(error)]) from None
+    required = prerequisites(tree)
+    known = {str(value) for value in Achievement.objects.filter(
+        deployment_id=achievement.deployment_id, uuid__in=[_uuid(v) for v in required if _uuid(v)]
+    ).values_list("uuid", flat=True)}
+    missing = sorted(required - known)
+    if missing:
+        raise InvalidSpecError([f"criteria name badge(s) not found here: {', '.join(missing)}"])
+    graph = {str(other.uuid): prerequisites(parse_criteria(other.criteria_rules)) for other in Achievement.objects
+             .filter(deployment_id=achievement.deployment_id, criteria_rules__isnull=False).exclude(pk=achievement.pk)}
+    graph[str(achievement.uuid)] = required
+    try:
+        order(graph)
+    except CriteriaError as error:
+        raise InvalidSpecError([str(error)]) from None
+    with transaction.atomic():
+        achievement.criteria_rules = criteria_json(tree)
+        achievement.revoke_on_regression = revoke_on_regression
+        achievement.retroactive = retroactive
+        if achievement.rules_active_since is None and achievement.issuable:
+            achievement.rules_active_since = now
+        achievement.save(update_fields=["criteria_rules", "revoke_on_regression", "retroactive",
+                                        "rules_active_since", "updated_at"])
+        if achievement.lti_context_id is not None:
+            evaluation_request(context=achievement.lti_context, learner=None, reason="rules_changed", now=now)
+    return achievement
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class BadgeResult:
+    achievement: Achievement
+    outcome: Outcome
+    decision: Decision
+    award: Award | None = None
+
+
+def course_rule_badges(*, context: LtiContext) -> list[tuple[Achievement, Explainer]]:
+    """Return the course's issuable badges that have rules, prerequisites first, with their explainers."""
+    badges = {str(a.uuid): a for a in Achievement.objects.filter(
+        deployment_id=context.deployment_id, lti_context=context, criteria_rules__isnull=False,
+        status__in=Achievement.ISSUABLE).select_related("issuer", "lti_context")}
+    trees = {key: parse_criteria(badge.criteria_rules) for key, badge in badges.items()}
+    ordered = order({key: prerequisites(tree) & badges.keys() for key, tree in trees.items()})
+    return [(badges[key], Explainer(trees[key])) for key in ordered]
+
+
+def learner_standing(*, achievement: Achievement, learner: Learner, now: datetime) -> Standing:
+    """Return the learner's award standing for a badge from its latest award."""
+    latest = (Award.objects.filter(achievement=achievement, learner=learner).order_by("-issued_at", "-pk")
+              .only("source", "revoked_at", "revoked_by", "valid_until", "is_current").first())
+    if latest is None:
+        return Standing.NONE
+    if latest.revoked_at is not None:
+        return Standing.REVOKED_BY_RULE if latest.revoked_by == RULES_ACTOR else Standing.REVOKED_BY_PERSON
+    if latest.valid_until is not None and latest.valid_until <= now:
+        return Standing.EXPIRED
+    return Standing.ACTIVE_BY_RULE if latest.source == RULE_SOURCE else Standing.ACTIVE_BY_PERSON
+
+
+def learner_evaluate(*, context: LtiContext, learner: Learner, now: datetime | None = None,
+                     badges: list[tuple[Achievement, Explainer]] | None = None,
+                     facts: LearnerFacts | None = None) -> list[BadgeResult]:
+    """Evaluate every rule badge of the course for one learner and act on the decisions.
+
+    Prerequisites are evaluated first, and a badge awarded here counts for the badges after it.
+    Call inside a transaction to make the awards and the caller's bookkeeping one unit.
+    """
+    now = now or timezone.now()
+    badges = course_rule_badges(context=context) if badges is None else badges
+    if not badges:
+        return []
+    facts = facts or learners_facts_load(context=context, learners=[learner], now=now)[learner.pk]
+    results = []
+    for achievement, explainer in badges:
+        outcome = explainer(facts)
+        standing = learner_standing(achievement=achievement, learner=learner, now=now)
+        policy = AwardPolicy(re_earnable=achievement.re_earnable,
+                             revoke_on_regression=achievement.revoke_on_regression,
+                             retroactive=achievement.retroactive)
+        decision = decide(policy, outcome.status, standing, met_at=outcome.at,
+                          activated_at=achievement.rules_active_since)
+        award = None
+        if decision.action is Action.AWARD:
+            award = _award(achievement, learner, context, outcome, now)
+            if award is not None:
+                facts = _with_badge(facts, achievement, now)
+        elif decision.action is Action.REVOKE:
+            award = _revoke(achievement, learner, outcome, now)
+        results.append(BadgeResult(achievement, outcome, decision, award))
+    return results
+
+
+def _award(achievement: Achievement, learner: Learner, context: LtiContext, outcome: Outcome,
+           now: datetime) -> Award | None:
+    met = [leaf for leaf in outcome.leaves() if leaf.met]
+    narrative = (f"Awarded automatically: the criteria of this badge were met in "
+                 f"{context.title or context.context_id} ({len(met)} requirement{'s' if len(met) != 1 else ''} "
+                 f"met: {', '.join(leaf.id for leaf in met)}).")
+    try:
+        with transaction.atomic():
+            return award_issue(achievement=achievement, learner=learner, issued_by=RULES_ACTOR, source=RULE_SOURCE,
+                               narrative=narrative, now=now)
+    except NotIssuableError as error:  # e.g. outside the badge's dates, or awarded meanwhile by a person
+        logger.info("rules could not award %s to %s: %s", achievement.uuid, learner.uuid, error)
+        return None
+
+
+def _revoke(achievement: Achievement, learner: Learner, outcome: Outcome, now: datetime) -> Award | None:
+    award = (Award.objects.current().filter(achievement=achievement, learner=learner, revoked_at__isnull=True,
+                                            source=RULE_SOURCE).order_by("-issued_at").first())
+    if award is None:
+        return None
+    failing = [leaf.id for leaf in outcome.leaves() if leaf.status == 0]
+    reason = f"No longer meets the badge's criteria (not met: {', '.join(failing) or 'see criteria'})."
+    return award_revoke(award=award, reason=reason, revoked_by=RULES_ACTOR, now=now)
+
+
+def _with_badge(facts: LearnerFacts, achievement: Achievement, now: datetime) -> LearnerFacts:
+    return replace(facts, badges=MappingProxyType({**facts.badges, str(achievement.uuid): Earned(now, "accolade")}))
+
+
+# -- pending work --------------------------------------------------------------------------------
+
+def course_learners(*, context: LtiContext) -> list[Learner]:
+    """Return the learners of a course: members with the learner role and anyone with facts in it."""
+    ids = {learner_id for learner_id, roles in
+           LtiMembership.objects.filter(context=context).values_list("user__learner_id", "roles")
+           if "learner" in (roles or ())}
+    ids |= set(CourseFact.objects.filter(context=context).values_list("learner_id", flat=True).distinct())
+    return list(Learner.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def evaluations_run_due(*, limit: int = 100, now: datetime | None = None) -> int:
+    """Claim and run up to ``limit`` due evaluations; return how many were run.
+
+    A claim is a lease (``claimed_until``); a worker that dies mid-way leaves the row to be claimed
+    again when the lease ends. A course-wide request fans out into one request per learner.
+    """
+    ran = 0
+    while ran < limit:
+        current = now or timezone.now()
+        job = _claim(current)
+        if job is None:
+            break
+        ran += 1
+        try:
+            with transaction.atomic():
+                if job.learner_id is None:
+                    for learner in course_learners(context=job.context):
+                        evaluation_request(context=job.context, learner=learner, reason=job.reason, now=current)
+                else:
+                    learner_evaluate(context=job.context, learner=job.learner, now=current)
+                PendingEvaluation.objects.filter(pk=job.pk).update(done_at=current, claimed_until=None)
+        except Exception as error:  # recorded on the row and retried with back-off
+            logger.exception("evaluation %s failed", job.pk)
+            backoff = min(timedelta(seconds=30 * 2 ** min(job.attempts, 10)), MAX_BACKOFF)
+            PendingEvaluation.objects.filter(pk=job.pk).update(
+                claimed_until=None, not_before=current + backoff, last_error=f"{type(error).__name__}: {error}"[:2000])
+    return ran
+
+
+def _claim(now: datetime) -> PendingEvaluation | None:
+    due = (PendingEvaluation.objects.filter(done_at__isnull=True, not_before__lte=now)
+           .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)).order_by("not_before", "pk"))
+    for candidate in due.values_list("pk", "attempts")[:5]:
+        pk, attempts = candidate
+        taken = (PendingEvaluation.objects.filter(pk=pk, done_at__isnull=True, attempts=attempts)
+                 .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+                 .update(claimed_until=now + LEASE, attempts=attempts + 1))
+        if taken:
+            return PendingEvaluation.objects.select_related("context", "learner").get(pk=pk)
+    return None
+
+
+def pending_count() -> int:
+    """Return how many evaluations wait (the worker's backlog)."""
+    return PendingEvaluation.objects.filter(done_at__isnull=True).count()
+
