@@ -48,6 +48,15 @@ DEFAULTS: dict[str, Any] = {
     "LTI_JWKS_STALE_IF_ERROR": 3600,
     # Platform endpoints are entered by admins; campus LMSs often live on private addresses.
     "LTI_PLATFORM_ALLOW_PRIVATE": True,
+    # Background work runner: "embedded" (thread / manage.py worker) or "celery"; sweep interval (s).
+    "TASKS": "embedded",
+    "WORKER_INTERVAL": 30.0,
+    # Reading AGS results and NRPS rosters (seconds): planned interval, how stale a course may be
+    # before a launch brings its read forward, and how often the roster is read in full rather than
+    # through NRPS differences.
+    "LMS_SYNC_INTERVAL": 6 * 3600,
+    "LMS_SYNC_ON_LAUNCH_AFTER": 600,
+    "LMS_SYNC_FULL_ROSTER_EVERY": 24 * 3600,
     # Serve the demonstration LMS under /demo-lms/ (never on in production).
     "DEMO_LMS": False,
     # Secret that opens the Dynamic Registration page (an admin pastes the URL with ?code=…); at least

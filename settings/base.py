@@ -148,7 +148,22 @@ ACCOLADE = {
         "ACCOLADE_REMOTE_FETCH_ALLOW_PRIVATE", "0" if PRODUCTION else "1") == "1",
     # Opens the LTI Dynamic Registration URL (an admin pastes it into the LMS); empty: closed.
     "LTI_REGISTRATION_CODE": os.environ.get("ACCOLADE_LTI_REGISTRATION_CODE", ""),
+    # Background work: "embedded" (a worker thread; `manage.py worker`) or "celery" (lti_tool/tasks.py).
+    "TASKS": os.environ.get("ACCOLADE_TASKS", "embedded"),
+    "WORKER_INTERVAL": float(os.environ.get("ACCOLADE_WORKER_INTERVAL", "30")),
     # Dynamic Registration with an LMS on a private address (campus network): off in production.
     "LTI_REGISTRATION_ALLOW_PRIVATE": os.environ.get(
         "ACCOLADE_LTI_REGISTRATION_ALLOW_PRIVATE", "0" if PRODUCTION else "1") == "1",
+}
+
+
+# Celery, when ACCOLADE_TASKS=celery: broker on Redis or RabbitMQ; beat sweeps for due work.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("ACCOLADE_CELERY_QUEUE", "accolade")
+CELERY_BEAT_SCHEDULE = {
+    "accolade-sweep": {"task": "lti_tool.run_due_work",
+                       "schedule": float(os.environ.get("ACCOLADE_WORKER_INTERVAL", "30"))},
 }

@@ -66,3 +66,35 @@ class PendingEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"evaluate {self.learner_id or 'all'} in {self.context_id} ({self.reason})"
+
+
+class CourseSync(models.Model):
+    """When a course's AGS results or NRPS roster are next read from the LMS, and how the last read went.
+
+    One row per course and kind. ``next_at`` is the record of the pending work (a launch or the
+    schedule brings it forward); a worker holds ``claimed_until`` while it reads.
+
+    .. no_pii:
+    """
+
+    class Kind(models.TextChoices):
+        AGS = "ags", "AGS results"
+        NRPS = "nrps", "NRPS roster"
+
+    context = models.ForeignKey("lti_tool.LtiContext", on_delete=models.PROTECT, related_name="syncs")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    next_at = models.DateTimeField(null=True, blank=True, help_text="Due at this time; null: nothing planned")
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    differences_url = models.URLField(max_length=1000, blank=True, help_text="NRPS rel=differences for next time")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["context", "kind"], name="course_sync_unique")]
+        indexes = [models.Index(fields=["next_at"], name="course_sync_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} sync of {self.context_id}"

@@ -123,6 +123,10 @@ class LtiContext(models.Model):
     context_id = models.CharField(max_length=255)
     title = models.CharField(max_length=500, blank=True)
     label = models.CharField(max_length=255, blank=True)
+    # LTI Advantage endpoints from the latest launch that carried them (AGS 2.0 §3.1, NRPS 2.0 §3.6).
+    ags_lineitems_url = models.URLField(max_length=1000, blank=True)
+    ags_scopes = models.JSONField(default=list, blank=True)
+    nrps_url = models.URLField(max_length=1000, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -14,9 +14,9 @@ from types import MappingProxyType
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from ..background import claim_due
 from ..core.criteria.evaluate import Explainer, Outcome
 from ..core.criteria.facts import Earned, LearnerFacts
 from ..core.criteria.graph import order
@@ -216,16 +216,8 @@ def evaluations_run_due(*, limit: int = 100, now: datetime | None = None) -> int
 
 
 def _claim(now: datetime) -> PendingEvaluation | None:
-    due = (PendingEvaluation.objects.filter(done_at__isnull=True, not_before__lte=now)
-           .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)).order_by("not_before", "pk"))
-    for candidate in due.values_list("pk", "attempts")[:5]:
-        pk, attempts = candidate
-        taken = (PendingEvaluation.objects.filter(pk=pk, done_at__isnull=True, attempts=attempts)
-                 .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-                 .update(claimed_until=now + LEASE, attempts=attempts + 1))
-        if taken:
-            return PendingEvaluation.objects.select_related("context", "learner").get(pk=pk)
-    return None
+    due = PendingEvaluation.objects.filter(done_at__isnull=True, not_before__lte=now).order_by("not_before", "pk")
+    return claim_due(due, now=now, lease=LEASE)
 
 
 def pending_count() -> int:

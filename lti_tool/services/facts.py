@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ..background import wake_on_commit
 from ..core.criteria import facts as f
 from ..models import Award, CourseFact, Learner, LtiContext, PendingEvaluation
 from .errors import ServiceError
@@ -143,4 +144,5 @@ def evaluation_request(*, context: LtiContext, learner: Learner | None, reason: 
             PendingEvaluation.objects.create(context=context, learner=learner, reason=reason[:64], created_at=now,
                                              not_before=now + delay)
     except IntegrityError:
-        pass  # another transaction queued it first
+        return  # another transaction queued it first
+    wake_on_commit()

@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..selectors import linkable_badge
 from .errors import ServiceError
+from .lms_sync import lms_sync_on_launch
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,6 @@ def _note_family(platform: LtiPlatform, body: dict[str, Any]) -> None:
 
 
 def _user(platform: LtiPlatform, body: dict[str, Any], *, deployment_uuid: str, now) -> LtiUser:
-    sub = body["sub"]
     sent = {"name": c.text(body, "name") or " ".join(filter(None, (c.text(body, "given_name"),
                                                                       c.text(body, "family_name")))),
             "given_name": c.text(body, "given_name"), "family_name": c.text(body, "family_name"),
@@ -113,6 +113,16 @@ def _user(platform: LtiPlatform, body: dict[str, Any], *, deployment_uuid: str, 
             "lis_person_sourcedid": str(c.section(body, c.LIS).get("person_sourcedid", "") or "").strip()}
     where = {"deployment": deployment_uuid, "context": str(c.section(body, c.CONTEXT).get("id", "")),
              "at": now.isoformat()}
+    return lti_user_upsert(platform=platform, sub=body["sub"], sent=sent, where=where, now=now, launched=True)
+
+
+def lti_user_upsert(*, platform: LtiPlatform, sub: str, sent: dict[str, str], where: dict[str, str], now,
+                    launched: bool) -> LtiUser:
+    """Create or update the platform user ``sub`` with what the platform sent and where it came from.
+
+    ``sent`` holds name, given_name, family_name, email, lis_person_sourcedid (empty: not sent);
+    ``where`` says where they came from (deployment, context, time; ``source`` for NRPS rosters).
+    """
     user = (LtiUser.objects.select_for_update(of=("self",)).select_related("learner")
             .filter(platform=platform, sub=sub).first())
     if user is None:
@@ -127,7 +137,8 @@ def _user(platform: LtiPlatform, body: dict[str, Any], *, deployment_uuid: str, 
     user.name = sent["name"][:300] or user.name
     user.email = sent["email"][:320] or user.email
     user.lis_person_sourcedid = sent["lis_person_sourcedid"][:255] or user.lis_person_sourcedid
-    user.last_launch_at = now
+    if launched:
+        user.last_launch_at = now
     user.save(update_fields=["claims", "name", "email", "lis_person_sourcedid", "last_launch_at"])
     if sent["name"] and user.learner.display_name != sent["name"][:200]:
         Learner.objects.filter(pk=user.learner_id).update(display_name=sent["name"][:200])
@@ -160,14 +171,39 @@ def _context(deployment, body: dict[str, Any]) -> LtiContext | None:
     if not isinstance(context_id, str) or not context_id:
         return None
     sent = {"title": str(context.get("title") or "")[:500], "label": str(context.get("label") or "")[:255]}
+    sent.update(context_services(body))
     record = LtiContext.objects.filter(deployment=deployment, context_id=context_id).first()
     if record is None:
-        return _created(lambda: LtiContext.objects.create(deployment=deployment, context_id=context_id, **sent),
-                        lambda: LtiContext.objects.get(deployment=deployment, context_id=context_id))
-    if (record.title, record.label) != (sent["title"], sent["label"]):
-        record.title, record.label = sent["title"], sent["label"]
-        record.save(update_fields=["title", "label"])
+        record = _created(lambda: LtiContext.objects.create(deployment=deployment, context_id=context_id, **sent),
+                          lambda: LtiContext.objects.get(deployment=deployment, context_id=context_id))
+        changed = list(sent)
+    else:
+        changed = [name for name, value in sent.items() if value is not None and getattr(record, name) != value]
+        for name in changed:
+            setattr(record, name, sent[name])
+        if changed:
+            record.save(update_fields=changed)
+    lms_sync_on_launch(context=record, services_changed=bool({"ags_lineitems_url", "nrps_url"} & set(changed)))
     return record
+
+
+def context_services(body: dict[str, Any]) -> dict[str, Any]:
+    """Return the course's AGS line items URL and scopes and NRPS URL from a launch (None: not sent)."""
+    ags, nrps = c.section(body, c.AGS_ENDPOINT), c.section(body, c.NRPS)
+    found: dict[str, Any] = {}
+    lineitems = ags.get("lineitems")
+    if _service_url(lineitems):
+        found["ags_lineitems_url"] = lineitems
+        scopes = ags.get("scope")
+        found["ags_scopes"] = sorted({s for s in scopes if isinstance(s, str)})[:10] if isinstance(scopes, list) else []
+    memberships = nrps.get("context_memberships_url")
+    if _service_url(memberships):
+        found["nrps_url"] = memberships
+    return found
+
+
+def _service_url(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://")) and len(value) <= 1000
 
 
 def _resource_link(deployment, context: LtiContext | None, body: dict[str, Any]) -> LtiResourceLink:

@@ -88,8 +88,8 @@ def local_document(url: str) -> Any:
 class Fetched:
     """A response read under the guard: status, lower-cased headers, body bytes, final URL."""
 
-    def __init__(self, status: int, headers: dict[str, str], body: bytes, url: str) -> None:
-        self.status, self.headers, self.body, self.url = status, headers, body, url
+    def __init__(self, status: int, headers: dict[str, str], body: bytes, url: str, reason: str = "") -> None:
+        self.status, self.headers, self.body, self.url, self.reason = status, headers, body, url, reason
 
     def json(self) -> Any:
         try:
@@ -99,7 +99,8 @@ class Fetched:
 
 
 def fetch(url: str, *, method: str = "GET", headers: dict[str, str] | None = None, body: bytes | None = None,
-          allow_private: bool | None = None, follow_redirects: bool = True) -> Fetched:
+          allow_private: bool | None = None, follow_redirects: bool = True, max_bytes: int | None = None,
+          timeout: float | None = None) -> Fetched:
     """Make one HTTP request under the SSRF guard, size limit and deadline; follow GET redirects.
 
     Args:
@@ -109,21 +110,24 @@ def fetch(url: str, *, method: str = "GET", headers: dict[str, str] | None = Non
         body: request body for POST.
         allow_private: allow private addresses (admin-configured LMS endpoints); default from settings.
         follow_redirects: follow up to three redirects (GET only), checking each target again.
+        max_bytes: response size limit (default ``REMOTE_FETCH_MAX_BYTES``).
+        timeout: seconds for the whole exchange (default ``REMOTE_FETCH_TIMEOUT``).
     """
     private = tool_settings.REMOTE_FETCH_ALLOW_PRIVATE if allow_private is None else allow_private
-    deadline = time.monotonic() + float(tool_settings.REMOTE_FETCH_TIMEOUT)
+    deadline = time.monotonic() + float(timeout if timeout is not None else tool_settings.REMOTE_FETCH_TIMEOUT)
+    limit = int(max_bytes if max_bytes is not None else tool_settings.REMOTE_FETCH_MAX_BYTES)
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         target = _checked_target(current, allow_private=private)
-        status, response_headers, content = _request(target, current, deadline, method=method,
-                                                    headers=headers or {}, body=body)
+        status, response_headers, content, reason = _request(target, current, deadline, method=method,
+                                                            headers=headers or {}, body=body, limit=limit)
         if follow_redirects and method == "GET" and status in (301, 302, 303, 307, 308):
             location = response_headers.get("location", "")
             if not location:
                 raise ResolveError(url, f"HTTP {status} without a Location")
             current = urljoin(current, location)
             continue
-        return Fetched(status, response_headers, content, current)
+        return Fetched(status, response_headers, content, current, reason)
     raise ResolveError(url, "too many redirects")
 
 
@@ -182,7 +186,7 @@ def _check_address(url: str, address: str, *, allow_private: bool) -> None:
 
 
 def _request(target: _Target, url: str, deadline: float, *, method: str, headers: dict[str, str],
-             body: bytes | None) -> tuple[int, dict[str, str], bytes]:
+             body: bytes | None, limit: int) -> tuple[int, dict[str, str], bytes, str]:
     """Send to the checked address with the original Host and TLS name; read under the deadline."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
@@ -197,7 +201,6 @@ def _request(target: _Target, url: str, deadline: float, *, method: str, headers
     host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
     if ":" in target.host:
         host_header = f"[{target.host}]" + ("" if target.port in (80, 443) else f":{target.port}")
-    limit = int(tool_settings.REMOTE_FETCH_MAX_BYTES)
     try:
         response = pool.urlopen(method, target.path, body=body, redirect=False, preload_content=False,
                                 headers={"Accept": "application/json", "User-Agent": "Accolade/1", **headers,
@@ -214,7 +217,8 @@ def _request(target: _Target, url: str, deadline: float, *, method: str, headers
                 if time.monotonic() > deadline:
                     raise ResolveError(url, "took too long")
                 chunks.append(chunk)
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, b"".join(chunks)
+            return (response.status, {k.lower(): v for k, v in response.headers.items()}, b"".join(chunks),
+                    response.reason or "")
         finally:
             response.release_conn()
     except ResolveError:

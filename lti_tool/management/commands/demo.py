@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from ...background import EmbeddedWorker
 from ...conf import tool_settings
 from ...demo import lms as demo_lms
 from ...models import (
@@ -65,6 +66,9 @@ class Command(BaseCommand):
             return
         parts = urlsplit(base)
         address = f"{parts.hostname}:{parts.port or 8000}"
+        if tool_settings.TASKS == "embedded":
+            EmbeddedWorker().start()  # background work (criteria evaluation) in this process
+            out.write("Background worker started in this process (ACCOLADE_TASKS=embedded).")
         out.write(f"Serving on {address} (Ctrl-C to stop)…")
         call_command("runserver", address, use_reloader=False)
 
