@@ -102,7 +102,7 @@ def access_token(registration: LtiRegistration, scopes: Iterable[str], *, fresh:
                      headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
                      what="the token endpoint")
     if response.status != 200:
-        raise ServiceCallError(f"the token endpoint refused (HTTP {response.status}: {_said(response)})",
+        raise ServiceCallError(f"the token endpoint refused (HTTP {response.status}: {said(response)})",
                                status=response.status)
     data = _json(response, "the token endpoint")
     token = data.get("access_token") if isinstance(data, dict) else None
@@ -146,7 +146,7 @@ def read_all(registration: LtiRegistration, url: str, *, scopes: Iterable[str], 
         seen.add(current)
         response = call(registration, current, scopes=scopes, accept=accept)
         if response.status != 200:
-            raise ServiceCallError(f"GET {current} answered HTTP {response.status} ({_said(response)})",
+            raise ServiceCallError(f"GET {current} answered HTTP {response.status} ({said(response)})",
                                    status=response.status)
         data = _json(response, current)
         page = data.get(member_key) if member_key and isinstance(data, dict) else data
@@ -188,7 +188,7 @@ def _json(response: Fetched, what: str) -> Any:
         raise ServiceCallError(f"{what} did not answer with JSON") from None
 
 
-def _said(response: Fetched) -> str:
+def said(response: Fetched) -> str:
     """Return what the platform said about an error: Moodle puts it in the reason phrase, body ``[]``."""
     text = response.body[:300].decode("utf-8", "replace").strip()
     reason = response.reason.strip()

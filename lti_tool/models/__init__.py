@@ -2,7 +2,7 @@
 
 from .achievements import Achievement
 from .awards import Award, AwardQuerySet, PermanentRecordError
-from .criteria import CourseFact, CourseSync, PendingEvaluation
+from .criteria import CourseFact, CourseSync, GradebookScore, PendingEvaluation
 from .images import StoredImage
 from .issuers import Issuer, SigningKey
 from .learners import Learner, LearnerIdentity
@@ -22,7 +22,7 @@ from .lti import (
 )
 from .status_lists import StatusList
 
-__all__ = ["Achievement", "Award", "AwardQuerySet", "CourseFact", "CourseSync", "Issuer", "Learner",
+__all__ = ["Achievement", "Award", "AwardQuerySet", "CourseFact", "CourseSync", "GradebookScore", "Issuer", "Learner",
            "LearnerIdentity", "LtiContext", "LtiDeployment", "LtiLaunch", "LtiMembership", "LtiOidcState",
            "LtiPlatform", "LtiPlatformKeySet", "LtiRegistration", "LtiResourceLink", "LtiToolKey", "LtiUsedNonce",
            "LtiUser", "PendingEvaluation", "PermanentRecordError", "SigningKey", "StatusList", "StoredImage"]

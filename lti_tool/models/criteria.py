@@ -98,3 +98,40 @@ class CourseSync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} sync of {self.context_id}"
+
+
+class GradebookScore(models.Model):
+    """A score to post to the LMS gradebook column of a badge link: 1/1 when earned, 0/1 when revoked.
+
+    Written in the same transaction as the award or revocation; the background runner posts it (AGS
+    2.0 §3.4, ``FullyGraded``). Timestamps never repeat within a second for one column and user,
+    because Moodle refuses a score whose timestamp is not later at second resolution (409).
+
+    .. no_pii:
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        SUPERSEDED = "superseded", "Superseded by a later score in the LMS"
+        FAILED = "failed", "Refused by the LMS"
+
+    link = models.ForeignKey("lti_tool.LtiResourceLink", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey("lti_tool.LtiUser", on_delete=models.PROTECT, related_name="+")
+    award = models.ForeignKey("lti_tool.Award", on_delete=models.PROTECT, related_name="gradebook_scores")
+    lineitem_url = models.URLField(max_length=1000)
+    score_given = models.DecimalField(max_digits=4, decimal_places=2)
+    timestamp = models.DateTimeField()
+    comment = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    next_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_at"], name="gradebook_score_due")]
+
+    def __str__(self) -> str:
+        return f"{self.score_given} for {self.user_id} on {self.link_id} ({self.status})"

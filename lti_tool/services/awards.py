@@ -26,6 +26,7 @@ from ..models import Achievement, Award, Learner
 from .canonicalizer import shared_canonicalizer
 from .documents import achievement_definition, issuer_profile
 from .errors import NotIssuableError, ServiceError
+from .gradebook import gradebook_scores_queue
 from .issuers import issuer_signers
 from .status_lists import status_bit_set, status_index_pick, status_list_open
 
@@ -62,6 +63,7 @@ def award_issue(*, achievement: Achievement, learner: Learner, issued_by: str, s
                                     evidence=evidence, narrative=narrative, now=now, valid_until=valid_until)
             if previous is not None:
                 Award.objects.filter(pk=previous.pk).update(superseded_by=award)
+            gradebook_scores_queue(award=award, earned=True, now=now)
     except IntegrityError as error:
         if "award_one_current_per_learner" in str(error) or "lti_tool_award.achievement_id" in str(error):
             raise NotIssuableError(f"{learner} already holds {achievement.name}") from None
@@ -88,6 +90,7 @@ def award_revoke(*, award: Award, reason: str, revoked_by: str, now: datetime | 
         locked.is_current = False
         locked.save(update_fields=["revoked_at", "revocation_reason", "revoked_by", "is_current"])
         status_bit_set(status_list=locked.status_list, index=locked.status_index, value=True)
+        gradebook_scores_queue(award=locked, earned=False, now=locked.revoked_at)
     logger.info("revoked award %s", award.uuid)
     return locked
 

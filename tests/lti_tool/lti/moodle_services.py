@@ -80,6 +80,7 @@ class MoodleServices:
 
     def close(self) -> None:
         self._httpd.shutdown()
+        self._httpd.server_close()  # refuse connections from now on, as a stopped LMS does
 
     def _local(self, value: Any) -> Any:
         return json.loads(json.dumps(value).replace(RECORDED_BASE, self.base))
