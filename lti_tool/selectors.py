@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from .models import Achievement, Award, Issuer, Learner, LtiContext, LtiDeployment, LtiMembership
+from .core.criteria import facts as f
+from .core.criteria.evaluate import Explainer
+from .core.criteria.rules import parse_criteria, prerequisites
+from .models import (
+    Achievement,
+    Award,
+    CourseFact,
+    CourseSync,
+    Issuer,
+    Learner,
+    LtiContext,
+    LtiDeployment,
+    LtiMembership,
+)
 
 
 def award_for_page(*, award_uuid) -> Award:
@@ -59,6 +76,8 @@ class RosterRow:
     name: str
     roles: list[str]
     award: Award | None
+    learner_id: int | None = None
+    progress: Any = None  # the learner's explained criteria (core Outcome) when the badge has rules
 
     @property
     def role(self) -> str:
@@ -117,8 +136,12 @@ def course_roster(*, context: LtiContext, achievement: Achievement) -> list[Rost
     awards = {award.learner_id: award for award in
               Award.objects.filter(achievement=achievement, is_current=True,
                                    learner_id__in=[m.user.learner_id for m in memberships])}
-    rows = [RosterRow(name=m.user.name or m.user.sub, roles=list(m.roles), award=awards.get(m.user.learner_id))
-            for m in memberships]
+    rows = [RosterRow(name=m.user.name or m.user.sub, roles=list(m.roles), award=awards.get(m.user.learner_id),
+                      learner_id=m.user.learner_id) for m in memberships]
+    if achievement.criteria_rules:
+        progress = badge_progress(context=context, achievement=achievement,
+                                  learners=[m.user.learner for m in memberships])
+        rows = [replace(row, progress=progress.get(row.learner_id)) for row in rows]
     return sorted(rows, key=lambda row: (not row.is_learner, row.name.lower()))
 
 
@@ -126,3 +149,61 @@ def learner_current_award(*, learner: Learner, achievement: Achievement) -> Awar
     """Return the learner's current award of ``achievement`` (not revoked, not superseded), if any."""
     return (Award.objects.filter(achievement=achievement, learner=learner, is_current=True)
             .select_related("achievement__image", "achievement__issuer").order_by("-issued_at").first())
+
+
+def badge_progress(*, context: LtiContext, achievement: Achievement, learners: list[Learner]) -> dict[int, Any]:
+    """Return each learner's explained criteria for ``achievement`` in ``context`` (empty without rules)."""
+    if not achievement.criteria_rules or not learners:
+        return {}
+    explainer = Explainer(parse_criteria(achievement.criteria_rules))
+    facts = learners_facts_load(context=context, learners=learners)
+    return {learner_id: explainer(learner_facts) for learner_id, learner_facts in facts.items()}
+
+
+def criteria_labels(*, context: LtiContext, achievement: Achievement) -> tuple[dict[str, str], dict[str, str]]:
+    """Return names for a badge's criteria: line items by fact key (from the last AGS read), badges by id."""
+    labels: dict[str, str] = {}
+    sync = CourseSync.objects.filter(context=context, kind=CourseSync.Kind.AGS).only("summary").first()
+    for item in (sync.summary or {}).get("items", []) if sync else []:
+        if isinstance(item, dict) and item.get("key") and item.get("label"):
+            labels[item["key"]] = item["label"]
+    needed = prerequisites(parse_criteria(achievement.criteria_rules)) if achievement.criteria_rules else set()
+    ids = [value for value in needed if _is_uuid(value)]
+    badges = {str(a.uuid): a.name for a in Achievement.objects.filter(deployment_id=achievement.deployment_id,
+                                                                       uuid__in=ids)}
+    return labels, badges
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def learner_facts_load(*, context: LtiContext, learner: Learner, now: datetime | None = None) -> f.LearnerFacts:
+    """Return what the engine knows of ``learner`` in ``context``: recorded facts and badges held.
+
+    Badges held are the learner's current, unrevoked, unexpired awards of this deployment's badges.
+    """
+    return learners_facts_load(context=context, learners=[learner], now=now)[learner.pk]
+
+
+def learners_facts_load(*, context: LtiContext, learners: Iterable[Learner],
+                        now: datetime | None = None) -> dict[int, f.LearnerFacts]:
+    """Return :func:`learner_facts_load` for several learners with two queries."""
+    now = now or timezone.now()
+    learners = list(learners)
+    records: dict[int, list[f.FactRecord]] = {learner.pk: [] for learner in learners}
+    for row in (CourseFact.objects.filter(context=context, learner__in=learners)
+                .values_list("learner_id", "kind", "key", "value", "observed_at", "source")):
+        records[row[0]].append(f.FactRecord(*row[1:]))
+    awards = (Award.objects.current().filter(learner__in=learners, achievement__deployment_id=context.deployment_id,
+                                             revoked_at__isnull=True)
+              .values_list("learner_id", "achievement__uuid", "valid_from", "valid_until"))
+    for learner_id, achievement, valid_from, valid_until in awards:
+        if valid_until is None or valid_until > now:
+            records[learner_id].append(f.FactRecord(f.BADGE, str(achievement), {"at": valid_from},
+                                                    valid_from, "accolade"))
+    return {learner.pk: f.learner_facts(str(learner.uuid), records[learner.pk]) for learner in learners}

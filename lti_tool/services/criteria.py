@@ -23,9 +23,10 @@ from ..core.criteria.graph import order
 from ..core.criteria.policy import Action, AwardPolicy, Decision, Standing, decide
 from ..core.criteria.rules import CriteriaError, criteria_json, parse_criteria, prerequisites
 from ..models import Achievement, Award, CourseFact, Learner, LtiContext, LtiMembership, PendingEvaluation
+from ..selectors import learners_facts_load
 from .awards import award_issue, award_revoke
 from .errors import InvalidSpecError, NotIssuableError
-from .facts import evaluation_request, learners_facts_load
+from .facts import evaluation_request
 
 logger = logging.getLogger(__name__)
 

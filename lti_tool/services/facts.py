@@ -9,7 +9,6 @@ between the two cannot lose it. Repeats and out-of-order reports change nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from django.utils import timezone
 
 from ..background import wake_on_commit
 from ..core.criteria import facts as f
-from ..models import Award, CourseFact, Learner, LtiContext, PendingEvaluation
+from ..models import CourseFact, Learner, LtiContext, PendingEvaluation
 from .errors import ServiceError
 
 # A source's clock may run ahead of ours by this much; later "observed" times are refused.
@@ -103,33 +102,6 @@ def _check(*, kind: str, key: str, value: Any, source: str) -> None:
         f.parse_fact(kind, value, source=source)
     except f.FactError as error:
         raise FactRejectedError(f"{kind} fact: {error}") from None
-
-
-def learner_facts_load(*, context: LtiContext, learner: Learner, now: datetime | None = None) -> f.LearnerFacts:
-    """Return what the engine knows of ``learner`` in ``context``: recorded facts and badges held.
-
-    Badges held are the learner's current, unrevoked, unexpired awards of this deployment's badges.
-    """
-    return learners_facts_load(context=context, learners=[learner], now=now)[learner.pk]
-
-
-def learners_facts_load(*, context: LtiContext, learners: Iterable[Learner],
-                        now: datetime | None = None) -> dict[int, f.LearnerFacts]:
-    """Return :func:`learner_facts_load` for several learners with two queries."""
-    now = now or timezone.now()
-    learners = list(learners)
-    records: dict[int, list[f.FactRecord]] = {learner.pk: [] for learner in learners}
-    for row in (CourseFact.objects.filter(context=context, learner__in=learners)
-                .values_list("learner_id", "kind", "key", "value", "observed_at", "source")):
-        records[row[0]].append(f.FactRecord(*row[1:]))
-    awards = (Award.objects.current().filter(learner__in=learners, achievement__deployment_id=context.deployment_id,
-                                             revoked_at__isnull=True)
-              .values_list("learner_id", "achievement__uuid", "valid_from", "valid_until"))
-    for learner_id, achievement, valid_from, valid_until in awards:
-        if valid_until is None or valid_until > now:
-            records[learner_id].append(f.FactRecord(f.BADGE, str(achievement), {"at": valid_from},
-                                                    valid_from, "accolade"))
-    return {learner.pk: f.learner_facts(str(learner.uuid), records[learner.pk]) for learner in learners}
 
 
 def evaluation_request(*, context: LtiContext, learner: Learner | None, reason: str,

@@ -19,12 +19,21 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ..conf import tool_settings
+from ..core.criteria.rules import parse_criteria
+from ..criteria_text import criteria_outline, progress_lines
 from ..lti import claims as c
 from ..lti import deep_linking as dl
 from ..lti.login import launch_url
 from ..models import Achievement, Award, LtiDeployment, LtiLaunch, LtiRegistration
 from ..publication import achievement_registrar_facts
-from ..selectors import course_badge, course_badges, course_roster, learner_current_award
+from ..selectors import (
+    badge_progress,
+    course_badge,
+    course_badges,
+    course_roster,
+    criteria_labels,
+    learner_current_award,
+)
 from ..services.achievements import achievement_create_in_course
 from ..services.documents import image_url
 from ..services.errors import InvalidSpecError, ServiceError
@@ -94,6 +103,17 @@ def badge_page(request: HttpRequest) -> HttpResponse:
         context["facts"] = achievement_registrar_facts(achievement)
         award = learner_current_award(learner=launch.user.learner, achievement=achievement)
         context["award"] = award
+        if achievement.criteria_rules and launch.context is not None:
+            labels, badge_names = criteria_labels(context=launch.context, achievement=achievement)
+            context["labels"] = labels
+            if not context["staff"]:
+                outcome = badge_progress(context=launch.context, achievement=achievement,
+                                         learners=[launch.user.learner])[launch.user.learner_id]
+                context.update(progress=outcome, progress_lines=progress_lines(outcome, labels=labels,
+                                                                               badges=badge_names))
+            else:
+                context["criteria_lines"] = criteria_outline(parse_criteria(achievement.criteria_rules),
+                                                             labels=labels, badges=badge_names)
         if award is not None:
             context["share"] = _share_links(award, achievement)
         if context["staff"] and launch.context is not None:

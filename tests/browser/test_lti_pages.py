@@ -192,3 +192,42 @@ def test_instructor_roster(page, client, lms, screenshot):
     assert page.locator("table.roster tbody tr").count() == 5
     assert "Spreadsheet Modelling" in page.locator("main").inner_text()
     both_widths(page, screenshot, "lti-instructor-roster")
+
+
+def test_learner_progress_and_instructor_progress_column(page, client, lms, screenshot):
+    from django.utils import timezone
+
+    from lti_tool.models import CourseSync
+    from lti_tool.services.criteria import achievement_rules_set
+    from lti_tool.services.facts import fact_record
+
+    badge = course_badge(lms, "Data Literacy Foundations", "Reads, questions and explains charts and tables.",
+                         "Complete the labs and pass the quiz.", (DEMO / "data-literacy.svg").read_bytes())
+    context = LtiContext.objects.get(deployment=lms.deployment, context_id=COURSE["id"])
+    quiz = "ags:https://moodle.riverside.example.edu/mod/lti/services.php/2/lineitems/7/lineitem?type_id=1"
+    CourseSync.objects.create(context=context, kind="ags", summary={"items": [{"key": quiz, "label": "Final quiz"}]})
+    achievement_rules_set(achievement=badge, rules={"type": "all", "requirements": [
+        {"type": "score", "item": quiz, "threshold": 80, "unit": "percent"},
+        {"type": "at_least", "count": 2, "requirements": [
+            {"type": "activity", "activity": "moodle:cm:41", "outcome": "passed"},
+            {"type": "activity", "activity": "moodle:cm:42"}, {"type": "activity", "activity": "moodle:cm:43"}]},
+        {"type": "evidence", "id": "portfolio", "prompt": "Share a chart you explained to someone"}]})
+    custom = {BADGE_PARAMETER: str(badge.uuid)}
+    launch(client, lms, sub="4", name="Sam Student", roles=[LEARNER], custom=custom)
+    sam = LtiUser.objects.get(sub="4").learner
+    now = timezone.now()
+    fact_record(context=context, learner=sam, kind="score", key=quiz, value={"given": 86, "maximum": 100},
+                source="ags", observed_at=now)
+    fact_record(context=context, learner=sam, kind="activity", key="moodle:cm:41", value={"state": "complete_pass"},
+                source="moodle", observed_at=now)
+    fact_record(context=context, learner=sam, kind="activity", key="moodle:cm:42", value={"state": "incomplete"},
+                source="moodle", observed_at=now)
+    page.set_viewport_size(IFRAME)
+    page.goto(launch(client, lms, sub="4", name="Sam Student", roles=[LEARNER], custom=custom))
+    card = page.locator("section.card", has=page.get_by_role("heading", name="Your progress"))
+    assert "2 of 4 requirements met" in card.inner_text()
+    assert page.locator(".progress-list li").count() == 6
+    both_widths(page, screenshot, "lti-learner-progress")
+    page.goto(launch(client, lms, sub="3", name="Tina Teacher", roles=[INSTRUCTOR], custom=custom))
+    assert page.locator("td.progress-cell").first.inner_text() == "2 / 4"
+    both_widths(page, screenshot, "lti-instructor-progress")

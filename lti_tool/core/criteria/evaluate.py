@@ -228,6 +228,7 @@ class Outcome(NamedTuple):
     fact: FactValue | None = None
     requirement: Requirement | None = None
     children: tuple[Outcome, ...] = ()
+    group: Group | None = None
 
     @property
     def met(self) -> bool:
@@ -268,7 +269,7 @@ def _explaining(node: Node) -> Explain:
             return Outcome(node_id, _STATUS[status], reason, 0, 1, None, fact, node)
         return leaf
     parts = tuple(_explaining(child) for child in node.children)
-    needed, every, group_id = node.needed, node.mode == "all", node.id
+    needed, every, group_id, group_node = node.needed, node.mode == "all", node.id, node
 
     def group(facts: LearnerFacts) -> Outcome:
         children = tuple(part(facts) for part in parts)
@@ -288,9 +289,10 @@ def _explaining(node: Node) -> Explain:
             done += child.done
             total += child.needed
         if status != MET:
-            return Outcome(group_id, _STATUS[status], f"{met}_of_{needed}", done, total, None, None, None, children)
+            return Outcome(group_id, _STATUS[status], f"{met}_of_{needed}", done, total, None, None, None, children,
+                           group_node)
         return Outcome(group_id, Status.MET, "met", done, total, _met_at(needed, every, children), None, None,
-                       children)
+                       children, group_node)
     return group
 
 

@@ -182,3 +182,36 @@ def test_head_and_expired_tokens(client, deployment, platform, badge):
     assert client.get("/lti/badge").status_code == 401
     assert client.get("/lti/badge", {"lt": "z" * 43}).status_code == 401
     assert client.post("/lti/badge", {"lt": token}).status_code == 405
+
+
+def test_a_learner_sees_progress_per_requirement(client, deployment, platform, badge, course):
+    from django.utils import timezone
+
+    from lti_tool.models import CourseSync
+    from lti_tool.services.criteria import achievement_rules_set
+    from lti_tool.services.facts import fact_record
+
+    item = "ags:https://moodle.example.edu/mod/lti/services.php/2/lineitems/7/lineitem?type_id=1"
+    CourseSync.objects.create(context=course, kind="ags", summary={"items": [{"key": item, "label": "Quiz 1"}]})
+    achievement_rules_set(achievement=badge, rules={"type": "all", "requirements": [
+        {"type": "score", "item": item, "threshold": 80, "unit": "percent"},
+        {"type": "any", "requirements": [{"type": "course_completed"},
+                                         {"type": "evidence", "prompt": "Upload your cleaned CSV"}]}]})
+    open_link(client, platform, custom=badge_custom(badge))  # first launch records the learner
+    fact_record(context=course, learner=learner_of("learner-1"), kind="score", key=item,
+                value={"given": 85, "maximum": 100}, source="ags", observed_at=timezone.now())
+    page, _ = open_link(client, platform, custom=badge_custom(badge))
+    text = page.content.decode()
+    assert "<strong>1 of 2</strong> requirements met" in text
+    lines = re.findall(r'<li class="([a-z-]+)(?: group)?" style="--depth:(\d)">.*?<span class="what">([^<]+)</span> '
+                       r'<span class="standing">([^<]+)</span>', text)
+    assert lines == [("met", "0", "Score at least 80% on Quiz 1", "your score: 85%"),
+                     ("unknown", "0", "Any one of these", "0 of 1 done"),
+                     ("unknown", "1", "Complete the course", "nothing recorded yet"),
+                     ("not-met", "1", "Upload your cleaned CSV", "no evidence submitted yet")]
+    staff, _ = open_link(client, platform, sub="tina", name="Tina Teacher", roles=[INSTRUCTOR],
+                         custom=badge_custom(badge))
+    staff_text = staff.content.decode()
+    assert "Awarded automatically when a learner meets" in staff_text and "<th>Progress</th>" in staff_text
+    assert "At least" not in staff_text and "Any one of these" in staff_text
+    assert re.search(r'Pat Learner</td>.*?<td class="progress-cell">1 / 2</td>', staff_text)

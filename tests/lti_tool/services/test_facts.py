@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lti_tool.models import CourseFact, PendingEvaluation
-from lti_tool.services.facts import FactRejectedError, fact_record, learner_facts_load
+from lti_tool.selectors import learner_facts_load
+from lti_tool.services.facts import FactRejectedError, fact_record
 
 from .criteriakit import at
 
