@@ -4,12 +4,18 @@ from django.contrib import admin
 from django.urls import path
 
 from .demo import lms as demo_lms
-from .views import api, documents, images, lti, lti_pages, lti_registration, pages
+from .views import api, api_adapters, documents, images, lti, lti_pages, lti_registration, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("verify", pages.verify_page, name="verify"),
     path("api/v1/verify", api.verify, name="api-verify"),
+    path("api/v1/openapi.json", api_adapters.openapi, name="api-openapi"),
+    path("api/v1/oauth/token", api_adapters.token, name="api-token"),
+    path("api/v1/facts", api_adapters.facts, name="api-facts"),
+    path("api/v1/courses/<str:context_id>/badges", api_adapters.course_badges, name="api-course-badges"),
+    path("api/v1/courses/<str:context_id>/learners/<str:sub>/badges", api_adapters.learner_badges,
+         name="api-learner-badges"),
     path("issuers/<uuid:issuer_uuid>", pages.issuer_page, name="issuer"),
     path("issuers/<uuid:issuer_uuid>/keys/<str:key_name>", documents.issuer_key, name="issuer-key"),
     path("issuers/<uuid:issuer_uuid>/did.json", documents.issuer_did, name="issuer-did"),

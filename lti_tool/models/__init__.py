@@ -1,6 +1,7 @@
 """Persistent records of the tool service."""
 
 from .achievements import Achievement
+from .api_clients import ApiClient, ApiJwtUse, ApiToken
 from .awards import Award, AwardQuerySet, PermanentRecordError
 from .criteria import CourseFact, CourseSync, GradebookScore, PendingEvaluation
 from .images import StoredImage
@@ -22,7 +23,8 @@ from .lti import (
 )
 from .status_lists import StatusList
 
-__all__ = ["Achievement", "Award", "AwardQuerySet", "CourseFact", "CourseSync", "GradebookScore", "Issuer", "Learner",
-           "LearnerIdentity", "LtiContext", "LtiDeployment", "LtiLaunch", "LtiMembership", "LtiOidcState",
-           "LtiPlatform", "LtiPlatformKeySet", "LtiRegistration", "LtiResourceLink", "LtiToolKey", "LtiUsedNonce",
-           "LtiUser", "PendingEvaluation", "PermanentRecordError", "SigningKey", "StatusList", "StoredImage"]
+__all__ = ["Achievement", "ApiClient", "ApiJwtUse", "ApiToken", "Award", "AwardQuerySet", "CourseFact", "CourseSync",
+           "GradebookScore", "Issuer", "Learner", "LearnerIdentity", "LtiContext", "LtiDeployment", "LtiLaunch",
+           "LtiMembership", "LtiOidcState", "LtiPlatform", "LtiPlatformKeySet", "LtiRegistration", "LtiResourceLink",
+           "LtiToolKey", "LtiUsedNonce", "LtiUser", "PendingEvaluation", "PermanentRecordError", "SigningKey",
+           "StatusList", "StoredImage"]

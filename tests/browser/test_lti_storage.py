@@ -41,7 +41,7 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DEMO = Path(__file__).resolve().parents[2] / "lti_tool" / "demo"
 BADGE = "Data Literacy Foundations"
-WAIT = 30_000
+WAIT = 60_000  # generous: CI runs two suites and two browsers on two CPUs at once
 CANVAS, SAKAI = "post_message_forwarding", "_parent"
 
 

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from ...services.api_clients import api_auth_cleanup
 from ...services.lti_cleanup import lti_records_cleanup
 
 
@@ -10,5 +11,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = lti_records_cleanup()
+        api = api_auth_cleanup()
         self.stdout.write(f"states {counts.states}, nonces {counts.nonces}, launches {counts.launches}, "
-                          f"tool keys {counts.tool_keys}")
+                          f"tool keys {counts.tool_keys}, API tokens and JWT ids {api}")
