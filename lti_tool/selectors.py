@@ -14,17 +14,19 @@ from django.utils import timezone
 
 from .core.criteria import facts as f
 from .core.criteria.evaluate import Explainer
-from .core.criteria.rules import parse_criteria, prerequisites
+from .core.criteria.rules import EvidenceApproved, parse_criteria, prerequisites, requirements
 from .models import (
     Achievement,
     Award,
     CourseFact,
     CourseSync,
+    EvidenceSubmission,
     Issuer,
     Learner,
     LtiContext,
     LtiDeployment,
     LtiMembership,
+    LtiUser,
 )
 
 
@@ -157,7 +159,26 @@ def badge_progress(*, context: LtiContext, achievement: Achievement, learners: l
         return {}
     explainer = Explainer(parse_criteria(achievement.criteria_rules))
     facts = learners_facts_load(context=context, learners=learners)
-    return {learner_id: explainer(learner_facts) for learner_id, learner_facts in facts.items()}
+    return {learner_id: explainer(facts_for_badge(learner_facts, achievement))
+            for learner_id, learner_facts in facts.items()}
+
+
+def badge_fact_key(achievement: Achievement, requirement_id: str) -> str:
+    """Return the fact key of a badge's own requirement (evidence, sign-off): ``<badge uuid>:<id>``.
+
+    Requirement ids are unique within one badge's criteria only; the prefix keeps two badges of a
+    course apart.
+    """
+    return f"{achievement.uuid}:{requirement_id}"
+
+
+def facts_for_badge(facts: f.LearnerFacts, achievement: Achievement) -> f.LearnerFacts:
+    """Return the learner's facts as one badge sees them: its own evidence and sign-offs by requirement id."""
+    prefix = f"{achievement.uuid}:"
+    if not facts.evidence and not facts.grants:
+        return facts
+    return replace(facts, evidence={k[len(prefix):]: v for k, v in facts.evidence.items() if k.startswith(prefix)},
+                   grants={k[len(prefix):]: v for k, v in facts.grants.items() if k.startswith(prefix)})
 
 
 def criteria_labels(*, context: LtiContext, achievement: Achievement) -> tuple[dict[str, str], dict[str, str]]:
@@ -207,3 +228,58 @@ def learners_facts_load(*, context: LtiContext, learners: Iterable[Learner],
             records[learner_id].append(f.FactRecord(f.BADGE, str(achievement), {"at": valid_from},
                                                     valid_from, "accolade"))
     return {learner.pk: f.learner_facts(str(learner.uuid), records[learner.pk]) for learner in learners}
+
+
+@dataclass(frozen=True)
+class EvidenceSlot:
+    """One evidence requirement of a badge as a learner sees it: what it asks and their latest submission."""
+
+    requirement_id: str
+    prompt: str
+    latest: EvidenceSubmission | None
+
+    @property
+    def can_submit(self) -> bool:
+        return self.latest is None or self.latest.status == EvidenceSubmission.Status.RETURNED
+
+
+def learner_evidence(*, achievement: Achievement, context: LtiContext, learner: Learner) -> list[EvidenceSlot]:
+    """Return the badge's evidence requirements with the learner's latest submission for each."""
+    if not achievement.criteria_rules:
+        return []
+    wanted = [item for item in requirements(parse_criteria(achievement.criteria_rules))
+              if isinstance(item, EvidenceApproved)]
+    latest: dict[str, EvidenceSubmission] = {}
+    for submission in (EvidenceSubmission.objects.filter(achievement=achievement, context=context, learner=learner)
+                       .defer("file_data").order_by("submitted_at", "pk")):
+        latest[submission.requirement_id] = submission
+    return [EvidenceSlot(item.id, item.prompt, latest.get(item.id)) for item in wanted]
+
+
+def review_queue(*, context: LtiContext) -> QuerySet[EvidenceSubmission]:
+    """Return the course's evidence waiting for review, oldest first (this course only)."""
+    return (EvidenceSubmission.objects.filter(context=context, status=EvidenceSubmission.Status.SUBMITTED)
+            .select_related("achievement", "learner").defer("file_data").order_by("submitted_at", "pk"))
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    submission: EvidenceSubmission
+    learner_name: str
+    prompt: str
+
+
+def review_rows(*, context: LtiContext, platform_id: int) -> list[ReviewRow]:
+    """Return the course's review queue with each learner's name (as this platform sent it) and the prompt."""
+    queue = list(review_queue(context=context))
+    names = {user.learner_id: user.name or user.sub for user in LtiUser.objects.filter(
+        learner_id__in=[s.learner_id for s in queue], platform_id=platform_id)}
+    prompts: dict[tuple[int, str], str] = {}
+    for submission in queue:
+        if (submission.achievement_id, submission.requirement_id) not in prompts:
+            rules = submission.achievement.criteria_rules
+            for item in requirements(parse_criteria(rules)) if rules else []:
+                if isinstance(item, EvidenceApproved):
+                    prompts[(submission.achievement_id, item.id)] = item.prompt
+    return [ReviewRow(s, names.get(s.learner_id, "—"), prompts.get((s.achievement_id, s.requirement_id), ""))
+            for s in queue]

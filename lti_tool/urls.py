@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import path
 
 from .demo import lms as demo_lms
-from .views import api, api_adapters, documents, images, lti, lti_pages, lti_registration, pages
+from .views import api, api_adapters, documents, images, lti, lti_evidence, lti_pages, lti_registration, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -39,6 +39,9 @@ urlpatterns = [
     path("lti/jwks", lti.jwks, name="lti-jwks"),
     path("lti/badge", lti_pages.badge_page, name="lti-badge"),
     path("lti/deep-link", lti_pages.deep_link, name="lti-deep-link"),
+    path("lti/evidence", lti_evidence.evidence_submit_view, name="lti-evidence"),
+    path("lti/evidence/file", lti_evidence.evidence_file, name="lti-evidence-file"),
+    path("lti/review", lti_evidence.review, name="lti-review"),
     path("lti/register", lti_registration.register, name="lti-register"),
     path("lti/logo.svg", lti_registration.tool_logo, name="lti-logo"),
     path("demo-lms/", demo_lms.course, name="demo-lms"),

@@ -3,7 +3,7 @@
 from .achievements import Achievement
 from .api_clients import ApiClient, ApiJwtUse, ApiToken
 from .awards import Award, AwardQuerySet, PermanentRecordError
-from .criteria import CourseFact, CourseSync, GradebookScore, PendingEvaluation
+from .criteria import CourseFact, CourseSync, EvidenceSubmission, GradebookScore, PendingEvaluation
 from .images import StoredImage
 from .issuers import Issuer, SigningKey
 from .learners import Learner, LearnerIdentity
@@ -24,7 +24,7 @@ from .lti import (
 from .status_lists import StatusList
 
 __all__ = ["Achievement", "ApiClient", "ApiJwtUse", "ApiToken", "Award", "AwardQuerySet", "CourseFact", "CourseSync",
-           "GradebookScore", "Issuer", "Learner", "LearnerIdentity", "LtiContext", "LtiDeployment", "LtiLaunch",
-           "LtiMembership", "LtiOidcState", "LtiPlatform", "LtiPlatformKeySet", "LtiRegistration", "LtiResourceLink",
-           "LtiToolKey", "LtiUsedNonce", "LtiUser", "PendingEvaluation", "PermanentRecordError", "SigningKey",
-           "StatusList", "StoredImage"]
+           "EvidenceSubmission", "GradebookScore", "Issuer", "Learner", "LearnerIdentity", "LtiContext",
+           "LtiDeployment", "LtiLaunch", "LtiMembership", "LtiOidcState", "LtiPlatform", "LtiPlatformKeySet",
+           "LtiRegistration", "LtiResourceLink", "LtiToolKey", "LtiUsedNonce", "LtiUser", "PendingEvaluation",
+           "PermanentRecordError", "SigningKey", "StatusList", "StoredImage"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 
@@ -135,3 +137,39 @@ class GradebookScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score_given} for {self.user_id} on {self.link_id} ({self.status})"
+
+
+class EvidenceSubmission(models.Model):
+    """A learner's evidence for one requirement of a badge, and the assessor's review of it.
+
+    Files are kept in the database, checked by their bytes (PDF, PNG, JPEG, plain text), and only
+    ever served back as downloads (``attachment``, ``nosniff``, a sandboxing CSP), never inline.
+    """
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Waiting for review"
+        APPROVED = "approved", "Approved"
+        RETURNED = "returned", "Returned for changes"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    achievement = models.ForeignKey("lti_tool.Achievement", on_delete=models.PROTECT, related_name="+")
+    requirement_id = models.CharField(max_length=100)
+    context = models.ForeignKey("lti_tool.LtiContext", on_delete=models.PROTECT, related_name="+")
+    learner = models.ForeignKey("lti_tool.Learner", on_delete=models.PROTECT, related_name="evidence")
+    text = models.TextField(blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_type = models.CharField(max_length=100, blank=True)
+    file_data = models.BinaryField(null=True, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.CharField(max_length=300, blank=True)
+    review_comment = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["context", "status"], name="evidence_queue")]
+
+    def __str__(self) -> str:
+        return f"evidence {self.uuid} for {self.requirement_id} ({self.status})"

@@ -23,7 +23,7 @@ from ..core.criteria.graph import order
 from ..core.criteria.policy import Action, AwardPolicy, Decision, Standing, decide
 from ..core.criteria.rules import CriteriaError, criteria_json, parse_criteria, prerequisites
 from ..models import Achievement, Award, CourseFact, Learner, LtiContext, LtiMembership, PendingEvaluation
-from ..selectors import learners_facts_load
+from ..selectors import facts_for_badge, learners_facts_load
 from .awards import award_issue, award_revoke
 from .errors import InvalidSpecError, NotIssuableError
 from .facts import evaluation_request
@@ -129,7 +129,7 @@ def learner_evaluate(*, context: LtiContext, learner: Learner, now: datetime | N
     facts = facts or learners_facts_load(context=context, learners=[learner], now=now)[learner.pk]
     results = []
     for achievement, explainer in badges:
-        outcome = explainer(facts)
+        outcome = explainer(facts_for_badge(facts, achievement))
         standing = learner_standing(achievement=achievement, learner=learner, now=now)
         policy = AwardPolicy(re_earnable=achievement.re_earnable,
                              revoke_on_regression=achievement.revoke_on_regression,

@@ -33,6 +33,8 @@ from ..selectors import (
     course_roster,
     criteria_labels,
     learner_current_award,
+    learner_evidence,
+    review_queue,
 )
 from ..services.achievements import achievement_create_in_course
 from ..services.documents import image_url
@@ -85,43 +87,61 @@ def badge_page(request: HttpRequest) -> HttpResponse:
         launch = _open_launch(request, message_type=c.RESOURCE_LINK_REQUEST)
     except PageRefused as refused:
         return error_page(request, str(refused), refused.status)
+    notice = {"submitted": "Your evidence was sent. An assessor will review it."}.get(request.GET.get("done", ""), "")
+    return render(request, "lti_tool/lti/badge.html", badge_context(launch, request.GET.get("lt", ""),
+                                                                    notice=notice))
+
+
+def link_badge(launch: LtiLaunch) -> Achievement | None:
+    """Return the badge of the launch's link, never another tenant's or course's whatever the link row says."""
     link = launch.resource_link
     achievement = link.achievement if link is not None else None
     if achievement is not None and (achievement.deployment_id != launch.deployment_id
                                     or achievement.lti_context_id not in (None, launch.context_id)):
-        achievement = None  # never show another tenant's or course's badge, whatever the link row says
+        return None
+    return achievement
+
+
+def badge_context(launch: LtiLaunch, token: str, *, error: str = "", notice: str = "") -> dict:
+    """Return what the badge page shows for this launch (also used to show it again with an error)."""
+    link = launch.resource_link
+    achievement = link_badge(launch)
     roles = set(launch.roles)
     badges = course_badges(deployment=launch.deployment, context=launch.context)
     context = {
-        "token": request.GET.get("lt", ""), "course": launch.context, "achievement": achievement,
+        "token": token, "course": launch.context, "achievement": achievement, "error": error, "notice": notice,
         "staff": bool(STAFF & roles), "can_place": bool(PLACERS & roles),
         "other_badges": _with_images(badge for badge in badges if achievement is None or badge.pk != achievement.pk),
         "gradebook": bool(link is not None and link.lineitem_url),
     }
-    if achievement is not None:
-        context["image"] = image_url(achievement.image, achievement.issuer.base_url) or ""
-        context["facts"] = achievement_registrar_facts(achievement)
-        award = learner_current_award(learner=launch.user.learner, achievement=achievement)
-        context["award"] = award
-        if achievement.criteria_rules and launch.context is not None:
-            labels, badge_names = criteria_labels(context=launch.context, achievement=achievement)
-            context["labels"] = labels
-            if not context["staff"]:
-                outcome = badge_progress(context=launch.context, achievement=achievement,
-                                         learners=[launch.user.learner])[launch.user.learner_id]
-                context.update(progress=outcome, progress_lines=progress_lines(outcome, labels=labels,
-                                                                               badges=badge_names))
-            else:
-                context["criteria_lines"] = criteria_outline(parse_criteria(achievement.criteria_rules),
-                                                             labels=labels, badges=badge_names)
-        if award is not None:
-            context["share"] = _share_links(award, achievement)
-        if context["staff"] and launch.context is not None:
-            roster = course_roster(context=launch.context, achievement=achievement)
-            learners = [row for row in roster if row.is_learner]
-            context.update(roster=roster, learner_count=len(learners),
-                           earned_count=sum(1 for row in learners if row.award is not None))
-    return render(request, "lti_tool/lti/badge.html", context)
+    if achievement is None:
+        return context
+    context["image"] = image_url(achievement.image, achievement.issuer.base_url) or ""
+    context["facts"] = achievement_registrar_facts(achievement)
+    award = learner_current_award(learner=launch.user.learner, achievement=achievement)
+    context["award"] = award
+    if achievement.criteria_rules and launch.context is not None:
+        labels, badge_names = criteria_labels(context=launch.context, achievement=achievement)
+        context["labels"] = labels
+        if not context["staff"]:
+            outcome = badge_progress(context=launch.context, achievement=achievement,
+                                     learners=[launch.user.learner])[launch.user.learner_id]
+            context.update(progress=outcome, progress_lines=progress_lines(outcome, labels=labels,
+                                                                           badges=badge_names),
+                           evidence=learner_evidence(achievement=achievement, context=launch.context,
+                                                     learner=launch.user.learner))
+        else:
+            context["criteria_lines"] = criteria_outline(parse_criteria(achievement.criteria_rules),
+                                                         labels=labels, badges=badge_names)
+            context["review_count"] = review_queue(context=launch.context).count()
+    if award is not None:
+        context["share"] = _share_links(award, achievement)
+    if context["staff"] and launch.context is not None:
+        roster = course_roster(context=launch.context, achievement=achievement)
+        learners = [row for row in roster if row.is_learner]
+        context.update(roster=roster, learner_count=len(learners),
+                       earned_count=sum(1 for row in learners if row.award is not None))
+    return context
 
 
 @csrf_exempt

@@ -231,3 +231,39 @@ def test_learner_progress_and_instructor_progress_column(page, client, lms, scre
     page.goto(launch(client, lms, sub="3", name="Tina Teacher", roles=[INSTRUCTOR], custom=custom))
     assert page.locator("td.progress-cell").first.inner_text() == "2 / 4"
     both_widths(page, screenshot, "lti-instructor-progress")
+
+
+def test_evidence_sent_reviewed_and_returned(page, client, lms, screenshot, tmp_path):
+    from lti_tool.services.criteria import achievement_rules_set
+
+    badge = course_badge(lms, "Data Storytelling", "Explains a chart to a non-specialist audience.",
+                         "Record a two-minute explanation of one chart.", (DEMO / "data-literacy.svg").read_bytes())
+    achievement_rules_set(achievement=badge, rules={"type": "all", "requirements": [
+        {"type": "evidence", "id": "story", "prompt": "Share your two-minute chart explanation"},
+        {"type": "manual", "id": "observed", "roles": ["assessor", "instructor"]}]})
+    custom = {BADGE_PARAMETER: str(badge.uuid)}
+    page.set_viewport_size(IFRAME)
+    page.goto(launch(client, lms, sub="5", name="Ada Learner", roles=[LEARNER], custom=custom))
+    notes = tmp_path / "storyboard.txt"
+    notes.write_text("Chart: rainfall by month, 2025. Story: the dry spring explains the late harvest.\n")
+    page.get_by_label("What you did").fill("I explained the rainfall chart to my neighbour; notes attached.")
+    page.get_by_label("Link").fill("https://video.example.edu/ada/rainfall")
+    page.get_by_label("File").set_input_files(str(notes))
+    page.get_by_role("button", name="Send for review").click()
+    page.get_by_text("Your evidence was sent").wait_for()
+    assert "Waiting for review" in page.locator(".evidence").inner_text()
+    both_widths(page, screenshot, "lti-evidence-sent")
+
+    page.goto(launch(client, lms, sub="3", name="Tina Teacher", roles=[INSTRUCTOR], custom=custom))
+    page.get_by_role("link", name="Review evidence").click()
+    page.get_by_role("heading", name="Evidence to review").wait_for()
+    assert "Ada Learner" in page.locator("article.review h2").inner_text()
+    both_widths(page, screenshot, "lti-evidence-review-queue")
+    page.get_by_label("Comment").fill("Lovely explanation. Please add the chart itself so others can follow.")
+    page.get_by_role("button", name="Return for changes").click()
+    page.get_by_text("Nothing is waiting for review in this course.").wait_for()
+
+    page.goto(launch(client, lms, sub="5", name="Ada Learner", roles=[LEARNER], custom=custom))
+    assert "Please add the chart itself" in page.locator(".evidence").inner_text()
+    assert page.get_by_role("button", name="Send again").is_visible()
+    both_widths(page, screenshot, "lti-evidence-returned")
