@@ -80,6 +80,13 @@ class RosterRow:
     award: Award | None
     learner_id: int | None = None
     progress: Any = None  # the learner's explained criteria (core Outcome) when the badge has rules
+    learner_uuid: str = ""
+    email: str = ""
+    sis_id: str = ""
+
+    def met(self, requirement_id: str) -> bool:
+        """Return whether this learner meets one requirement (False without rules)."""
+        return bool(self.progress) and any(leaf.id == requirement_id and leaf.met for leaf in self.progress.leaves())
 
     @property
     def role(self) -> str:
@@ -139,7 +146,8 @@ def course_roster(*, context: LtiContext, achievement: Achievement) -> list[Rost
               Award.objects.filter(achievement=achievement, is_current=True,
                                    learner_id__in=[m.user.learner_id for m in memberships])}
     rows = [RosterRow(name=m.user.name or m.user.sub, roles=list(m.roles), award=awards.get(m.user.learner_id),
-                      learner_id=m.user.learner_id) for m in memberships]
+                      learner_id=m.user.learner_id, learner_uuid=str(m.user.learner.uuid), email=m.user.email,
+                      sis_id=m.user.lis_person_sourcedid) for m in memberships]
     if achievement.criteria_rules:
         progress = badge_progress(context=context, achievement=achievement,
                                   learners=[m.user.learner for m in memberships])
@@ -283,3 +291,21 @@ def review_rows(*, context: LtiContext, platform_id: int) -> list[ReviewRow]:
                     prompts[(submission.achievement_id, item.id)] = item.prompt
     return [ReviewRow(s, names.get(s.learner_id, "—"), prompts.get((s.achievement_id, s.requirement_id), ""))
             for s in queue]
+
+
+def course_member_learner(*, context: LtiContext, learner_uuid: str) -> Learner | None:
+    """Return the learner with this public id if they are an active member of the course, else None."""
+    if not _is_uuid(str(learner_uuid)):
+        return None
+    membership = (LtiMembership.objects.filter(context=context, status="active", user__learner__uuid=learner_uuid)
+                  .select_related("user__learner").first())
+    return membership.user.learner if membership else None
+
+
+def sign_off_requirements(achievement: Achievement) -> list[Any]:
+    """Return the badge's manual sign-off requirements (core ``ManualAward``)."""
+    from .core.criteria.rules import ManualAward
+
+    if not achievement.criteria_rules:
+        return []
+    return [item for item in requirements(parse_criteria(achievement.criteria_rules)) if isinstance(item, ManualAward)]

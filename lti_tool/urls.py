@@ -4,7 +4,18 @@ from django.contrib import admin
 from django.urls import path
 
 from .demo import lms as demo_lms
-from .views import api, api_adapters, documents, images, lti, lti_evidence, lti_pages, lti_registration, pages
+from .views import (
+    api,
+    api_adapters,
+    documents,
+    images,
+    lti,
+    lti_evidence,
+    lti_pages,
+    lti_registration,
+    lti_roster,
+    pages,
+)
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -42,6 +53,8 @@ urlpatterns = [
     path("lti/evidence", lti_evidence.evidence_submit_view, name="lti-evidence"),
     path("lti/evidence/file", lti_evidence.evidence_file, name="lti-evidence-file"),
     path("lti/review", lti_evidence.review, name="lti-review"),
+    path("lti/roster", lti_roster.roster_action, name="lti-roster-action"),
+    path("lti/roster.csv", lti_roster.roster_csv, name="lti-roster-csv"),
     path("lti/register", lti_registration.register, name="lti-register"),
     path("lti/logo.svg", lti_registration.tool_logo, name="lti-logo"),
     path("demo-lms/", demo_lms.course, name="demo-lms"),

@@ -18,7 +18,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from ..core.criteria.rules import EvidenceApproved, parse_criteria, requirements
+from ..core.criteria.rules import EvidenceApproved, ManualAward, parse_criteria, requirements
 from ..models import Achievement, EvidenceSubmission, Learner, LtiContext
 from ..selectors import badge_fact_key
 from .errors import ServiceError
@@ -138,3 +138,23 @@ def evidence_review(*, submission: EvidenceSubmission, approve: bool, comment: s
                     key=badge_fact_key(locked.achievement, locked.requirement_id),
                     value={"state": locked.status, "by": reviewer[:300]}, source=SOURCE, observed_at=now, now=now)
     return locked
+
+
+def grant_record(*, achievement: Achievement, requirement_id: str, context: LtiContext, learner: Learner,
+                 roles: set[str], by: str, now: datetime | None = None) -> None:
+    """Record a person's sign-off of a manual requirement for a learner (a ``grant`` fact).
+
+    Raises:
+        EvidenceRefusedError: no such sign-off requirement, or none of ``roles`` may sign it off.
+    """
+    now = now or timezone.now()
+    wanted = next((item for item in requirements(parse_criteria(achievement.criteria_rules))
+                   if isinstance(item, ManualAward) and item.id == requirement_id), None) \
+        if achievement.criteria_rules else None
+    if wanted is None:
+        raise EvidenceRefusedError("this badge has no such sign-off")
+    allowed = sorted(wanted.roles & roles)
+    if not allowed:
+        raise EvidenceRefusedError(f"only {', '.join(sorted(wanted.roles))} may sign this off")
+    fact_record(context=context, learner=learner, kind="grant", key=badge_fact_key(achievement, requirement_id),
+                value={"role": allowed[0], "by": by[:300]}, source="accolade:grant", observed_at=now, now=now)

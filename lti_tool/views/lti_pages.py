@@ -35,6 +35,7 @@ from ..selectors import (
     learner_current_award,
     learner_evidence,
     review_queue,
+    sign_off_requirements,
 )
 from ..services.achievements import achievement_create_in_course
 from ..services.documents import image_url
@@ -87,7 +88,10 @@ def badge_page(request: HttpRequest) -> HttpResponse:
         launch = _open_launch(request, message_type=c.RESOURCE_LINK_REQUEST)
     except PageRefused as refused:
         return error_page(request, str(refused), refused.status)
-    notice = {"submitted": "Your evidence was sent. An assessor will review it."}.get(request.GET.get("done", ""), "")
+    notice = {"submitted": "Your evidence was sent. An assessor will review it.",
+              "awarded": "Badge awarded. The learner's credential is signed and ready.",
+              "revoked": "Award revoked. Verifiers now see it as revoked.",
+              "signed": "Signed off. The learner's progress is updated."}.get(request.GET.get("done", ""), "")
     return render(request, "lti_tool/lti/badge.html", badge_context(launch, request.GET.get("lt", ""),
                                                                     notice=notice))
 
@@ -137,6 +141,7 @@ def badge_context(launch: LtiLaunch, token: str, *, error: str = "", notice: str
     if award is not None:
         context["share"] = _share_links(award, achievement)
     if context["staff"] and launch.context is not None:
+        context["sign_offs"] = [item for item in sign_off_requirements(achievement) if item.roles & roles]
         roster = course_roster(context=launch.context, achievement=achievement)
         learners = [row for row in roster if row.is_learner]
         context.update(roster=roster, learner_count=len(learners),

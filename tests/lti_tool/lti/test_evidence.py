@@ -134,3 +134,56 @@ def test_a_second_submission_waits_for_the_first_review(client, deployment, plat
     response = send(client, lt, text="second")
     assert response.status_code == 400 and "already waiting for review" in response.content.decode()
     assert re.findall(r"Waiting for review", response.content.decode())
+
+
+def test_instructor_awards_revokes_and_signs_off_from_the_roster(client, deployment, platform, badge):
+    from lti_tool.models import Award
+
+    achievement_rules_set(achievement=badge, rules={"type": "all", "requirements": [
+        {"type": "manual", "id": "observed", "roles": ["assessor", "instructor"]}]})
+    token(client, platform, badge)  # the learner is a member of the course
+    learner = LtiUser.objects.get(sub="learner-1").learner
+    ta = token(client, platform, badge, sub="ta", roles=[TA], name="Tom Assistant")
+    page = client.get("/lti/badge", {"lt": ta}).content.decode()
+    assert "Sign off “observed”" in page and "Award now" not in page  # assessors sign off, do not award
+    response = client.post("/lti/roster", {"lt": ta, "learner": str(learner.uuid), "action": "grant",
+                                           "requirement": "observed"})
+    assert response.status_code == 302 and "done=signed" in response["Location"]
+    assert CourseFact.objects.get(kind="grant").value == {"role": "assessor", "by": "Tom Assistant"}
+    assert client.post("/lti/roster", {"lt": ta, "learner": str(learner.uuid), "action": "award"}).status_code == 400
+    evaluations_run_due()
+    [award] = Award.objects.filter(achievement=badge, learner=learner)
+    assert award.source == "rule"
+
+    tina = token(client, platform, badge, sub="tina", roles=[INSTRUCTOR], name="Tina Teacher")
+    refused = client.post("/lti/roster", {"lt": tina, "learner": str(learner.uuid), "action": "revoke"})
+    assert refused.status_code == 400 and b"a revocation needs a reason" in refused.content
+    client.post("/lti/roster", {"lt": tina, "learner": str(learner.uuid), "action": "revoke",
+                                "reason": "Observed by the wrong assessor"})
+    award.refresh_from_db()
+    assert award.revoked_by == "Tina Teacher" and award.revocation_reason == "Observed by the wrong assessor"
+    client.post("/lti/roster", {"lt": tina, "learner": str(learner.uuid), "action": "award"})
+    assert Award.objects.filter(achievement=badge, learner=learner, revoked_at=None).get().source == "instructor"
+
+
+def test_roster_actions_reach_only_this_course(client, deployment, platform, badge):
+    outsider = token(client, platform, badge, sub="x", name="Outsider", link="rl-9",
+                     context={"id": "course-2", "title": "Other"})  # member of course-2 only
+    learner = LtiUser.objects.get(sub="x").learner
+    tina = token(client, platform, badge, sub="tina", roles=[INSTRUCTOR])
+    assert client.post("/lti/roster", {"lt": tina, "learner": str(learner.uuid), "action": "award"}).status_code == 404
+    lt = token(client, platform, badge)
+    assert client.post("/lti/roster", {"lt": lt, "learner": str(learner.uuid), "action": "award"}).status_code == 403
+    assert outsider
+
+
+def test_roster_export_is_csv_safe_for_spreadsheets(client, deployment, platform, badge):
+    token(client, platform, badge, name="=HYPERLINK(\"http://evil\")")
+    tina = token(client, platform, badge, sub="tina", roles=[INSTRUCTOR])
+    response = client.get("/lti/roster.csv", {"lt": tina})
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "name,email,sis_id,earned_on,credential,progress_done,progress_needed,requirement:work"
+    assert lines[1].startswith("\"'=HYPERLINK") and lines[1].endswith(",0,1,not_met")
+    learner = token(client, platform, badge)
+    assert client.get("/lti/roster.csv", {"lt": learner}).status_code == 403
