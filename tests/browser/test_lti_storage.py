@@ -147,6 +147,24 @@ def tool_frame(page):
     return page.frame_locator("iframe[name=tool]")
 
 
+def wait_visible(page, locator, timeout: float) -> None:
+    """Wait for ``locator``; on a timeout fail with what the page and every frame show (for CI logs)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        locator.wait_for(timeout=timeout)
+    except PlaywrightTimeout:
+        shown = []
+        for frame in page.frames:
+            try:
+                text = frame.evaluate("document.body && document.body.innerText")
+                shown.append(f"--- frame {frame.name!r} {frame.url}\n{text}")
+            except Exception as error:  # a frame that is navigating
+                shown.append(f"--- frame {frame.name!r} {frame.url}: {error}")
+        log = page.evaluate("window.lmsStorageLog || []")
+        raise AssertionError("timed out; the page shows:\n" + "\n".join(shown) + f"\nstorage log: {log}") from None
+
+
 def storage_log(page) -> list[dict]:
     return page.evaluate("window.lmsStorageLog")
 
@@ -154,7 +172,7 @@ def storage_log(page) -> list[dict]:
 def assert_on_the_badge(page) -> None:
     frame = tool_frame(page)
     try:
-        frame.locator("h1").filter(has_text=BADGE).wait_for(timeout=WAIT)
+        wait_visible(page, frame.locator("h1").filter(has_text=BADGE), WAIT)
     except PlaywrightTimeout:
         shown = page.frame(name="tool")
         pytest.fail(f"the tool frame did not land: {shown.url if shown else None}\n"
@@ -191,7 +209,7 @@ def test_cookies_blocked_without_storage_opens_a_new_window_that_lands(open_lms,
     course()
     page = open_lms("blocked")
     frame = tool_frame(page)
-    frame.get_by_role("heading", name="Your browser blocked Accolade inside the course").wait_for(timeout=WAIT)
+    wait_visible(page, frame.get_by_role("heading", name="Your browser blocked Accolade inside the course"), WAIT)
     assert LtiLaunch.objects.count() == 0
     screenshot(page, "lti-storage-c-new-window-offered")
     with page.expect_popup() as opened:
@@ -222,7 +240,7 @@ def test_a_forged_storage_answer_is_refused(open_lms, course, screenshot):
     setup = course(CANVAS, storage="forge")
     page = open_lms("blocked")
     frame = tool_frame(page)
-    frame.get_by_role("heading", name="Accolade cannot open this").wait_for(timeout=WAIT)
+    wait_visible(page, frame.get_by_role("heading", name="Accolade cannot open this"), WAIT)
     text = frame.locator("body").inner_text()
     assert "does not belong to this launch" in text and "storage_mismatch" in text
     assert LtiLaunch.objects.count() == 0
@@ -242,7 +260,7 @@ def test_when_the_storage_fails_a_clear_message_and_a_new_window(open_lms, cours
     page = open_lms("blocked")
     frame = tool_frame(page)
     reason = frame.locator("#reason")
-    reason.wait_for(timeout=STORAGE_TIMEOUT_MS + WAIT)
+    wait_visible(page, reason, STORAGE_TIMEOUT_MS + WAIT)
     assert says in reason.inner_text()
     assert LtiLaunch.objects.count() == 0
     if request.node.callspec.id == "silent-at-login":
