@@ -45,6 +45,7 @@ def parse_args() -> argparse.Namespace:
                                                              "postgres://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--learners", type=int, default=None, help="learners in the course (default 1,000)")
     parser.add_argument("--awards", type=int, default=None, help="rows of the bulk-issue CSV (default 10,000)")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile summary of the incremental calls")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.learners = args.learners or (200 if args.quick else 1000)
@@ -70,7 +71,7 @@ def main() -> None:
             continue
         try:
             config = {"kind": kind, "url": scratch.url, "learners": args.learners, "awards": args.awards,
-                      "calls": 100 if args.quick else 500}
+                      "calls": 100 if args.quick else 500, "profile": args.profile}
             completed = subprocess.run(
                 [sys.executable, str(Path(__file__).resolve()), "--phase", json.dumps(config)], cwd=ROOT,
                 stdout=subprocess.PIPE, text=True, check=False,
@@ -82,7 +83,7 @@ def main() -> None:
         finally:
             scratch.close()
     print()
-    print("| database | incremental p50 ms | p99 ms | SQL per call | AGS sync 10k results s | results/s | "
+    print("| database | incremental p50 ms | p99 ms | SQL per call | AGS sync s | results/s | "
           "again, unchanged s | bulk issue awards/s | ms per award |")
     print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
     for r in results:
@@ -163,7 +164,13 @@ def run_phase(config: dict[str, Any]) -> dict[str, Any]:
     say("incremental re-evaluation")
     from benchmarks.criteria import ITEMS
     samples, queries = [], []
+    profiler = None
+    if config.get("profile"):
+        import cProfile
+        profiler = cProfile.Profile()
     for call in range(config["calls"] + 20):
+        if profiler and call == 20:
+            profiler.enable()
         learner = learners[rnd.randrange(len(learners))]
         item = ITEMS[rnd.randrange(len(ITEMS))]
         at = timezone.now()
@@ -179,6 +186,13 @@ def run_phase(config: dict[str, Any]) -> dict[str, Any]:
         if call >= 20:  # warm-up
             samples.append(elapsed)
             queries.append(len(captured.captured_queries))
+    if profiler:
+        import io
+        import pstats
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+        print(out.getvalue(), file=sys.stderr)
     samples.sort()
     badges = course_rule_badges(context=course)
     assert len(badges) == 10

@@ -91,20 +91,49 @@ class BadgeResult:
     award: Award | None = None
 
 
+_EXPLAINERS: dict[tuple[int, datetime], tuple[frozenset[str], Explainer]] = {}
+POLICY_FIELDS = ("pk", "uuid", "name", "criteria_rules", "re_earnable", "revoke_on_regression", "retroactive",
+                 "rules_active_since", "updated_at", "deployment_id", "lti_context_id", "status")
+
+
+def _compiled(badge: Achievement) -> tuple[frozenset[str], Explainer]:
+    """Return the badge's prerequisites and explainer, compiled once per version (``updated_at``) of the badge."""
+    version = (badge.pk, badge.updated_at)
+    held = _EXPLAINERS.get(version)
+    if held is None:
+        tree = parse_criteria(badge.criteria_rules)
+        if len(_EXPLAINERS) > 2000:
+            _EXPLAINERS.clear()
+        held = _EXPLAINERS[version] = (prerequisites(tree), Explainer(tree))
+    return held
+
+
 def course_rule_badges(*, context: LtiContext) -> list[tuple[Achievement, Explainer]]:
     """Return the course's issuable badges that have rules, prerequisites first, with their explainers."""
     badges = {str(a.uuid): a for a in Achievement.objects.filter(
         deployment_id=context.deployment_id, lti_context=context, criteria_rules__isnull=False,
-        status__in=Achievement.ISSUABLE).select_related("issuer", "lti_context")}
-    trees = {key: parse_criteria(badge.criteria_rules) for key, badge in badges.items()}
-    ordered = order({key: prerequisites(tree) & badges.keys() for key, tree in trees.items()})
-    return [(badges[key], Explainer(trees[key])) for key in ordered]
+        status__in=Achievement.ISSUABLE).only(*POLICY_FIELDS)}  # the full badge is read only to award it
+    compiled = {key: _compiled(badge) for key, badge in badges.items()}
+    ordered = order({key: needs & badges.keys() for key, (needs, _explainer) in compiled.items()})
+    return [(badges[key], compiled[key][1]) for key in ordered]
+
+
+def learner_standings(*, achievements: list[Achievement], learner: Learner, now: datetime) -> dict[int, Standing]:
+    """Return the learner's standing for several badges from their latest awards, in one query."""
+    latest: dict[int, Award] = {}
+    for award in (Award.objects.filter(achievement__in=achievements, learner=learner)
+                  .order_by("achievement_id", "-issued_at", "-pk")
+                  .only("achievement_id", "source", "revoked_at", "revoked_by", "valid_until", "is_current")):
+        latest.setdefault(award.achievement_id, award)
+    return {a.pk: _standing(latest.get(a.pk), now) for a in achievements}
 
 
 def learner_standing(*, achievement: Achievement, learner: Learner, now: datetime) -> Standing:
     """Return the learner's award standing for a badge from its latest award."""
-    latest = (Award.objects.filter(achievement=achievement, learner=learner).order_by("-issued_at", "-pk")
-              .only("source", "revoked_at", "revoked_by", "valid_until", "is_current").first())
+    return learner_standings(achievements=[achievement], learner=learner, now=now)[achievement.pk]
+
+
+def _standing(latest: Award | None, now: datetime) -> Standing:
     if latest is None:
         return Standing.NONE
     if latest.revoked_at is not None:
@@ -128,9 +157,10 @@ def learner_evaluate(*, context: LtiContext, learner: Learner, now: datetime | N
         return []
     facts = facts or learners_facts_load(context=context, learners=[learner], now=now)[learner.pk]
     results = []
+    standings = learner_standings(achievements=[badge for badge, _explainer in badges], learner=learner, now=now)
     for achievement, explainer in badges:
         outcome = explainer(facts_for_badge(facts, achievement))
-        standing = learner_standing(achievement=achievement, learner=learner, now=now)
+        standing = standings[achievement.pk]
         policy = AwardPolicy(re_earnable=achievement.re_earnable,
                              revoke_on_regression=achievement.revoke_on_regression,
                              retroactive=achievement.retroactive)
@@ -138,7 +168,8 @@ def learner_evaluate(*, context: LtiContext, learner: Learner, now: datetime | N
                           activated_at=achievement.rules_active_since)
         award = None
         if decision.action is Action.AWARD:
-            award = _award(achievement, learner, context, outcome, now)
+            award = _award(Achievement.objects.select_related("issuer").get(pk=achievement.pk), learner, context,
+                           outcome, now)
             if award is not None:
                 facts = _with_badge(facts, achievement, now)
         elif decision.action is Action.REVOKE:
