@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .conf import tool_settings
-from .core.criteria.facts import FACT_KINDS
+from .services.api_facts import API_KINDS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -43,7 +43,7 @@ def openapi_document() -> dict[str, Any]:
                              "user": {"type": "object", "required": ["sub"],
                                       "properties": {"sub": {"type": "string", "maxLength": 255},
                                                      "name": {"type": "string"}, "email": {"type": "string"}}},
-                             "kind": {"enum": list(FACT_KINDS)},
+                             "kind": {"enum": list(API_KINDS)},
                              "key": {"type": "string", "maxLength": 1000,
                                      "description": "line item or activity key; empty for course-level kinds"},
                              "value": {"type": "object", "description": "score: {given, maximum, at}; activity and "

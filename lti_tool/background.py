@@ -46,7 +46,7 @@ def claim_due(due: QuerySet, *, now: datetime, lease: timedelta, **also: Any) ->
     """
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     for pk, attempts in due.filter(free).values_list("pk", "attempts")[:5]:
-        taken = due.model.objects.filter(free, pk=pk, attempts=attempts).update(
+        taken = due.order_by().filter(free, pk=pk, attempts=attempts).update(  # still due, still free
             claimed_until=now + lease, attempts=attempts + 1, **also)
         if taken:
             return due.model.objects.get(pk=pk)

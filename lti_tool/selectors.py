@@ -211,6 +211,9 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+TOOL_OWN_KINDS = frozenset({f.EVIDENCE, f.GRANT, f.BADGE})
+
+
 def learner_facts_load(*, context: LtiContext, learner: Learner, now: datetime | None = None) -> f.LearnerFacts:
     """Return what the engine knows of ``learner`` in ``context``: recorded facts and badges held.
 
@@ -227,6 +230,8 @@ def learners_facts_load(*, context: LtiContext, learners: Iterable[Learner],
     records: dict[int, list[f.FactRecord]] = {learner.pk: [] for learner in learners}
     for row in (CourseFact.objects.filter(context=context, learner__in=learners)
                 .values_list("learner_id", "kind", "key", "value", "observed_at", "source")):
+        if row[1] in TOOL_OWN_KINDS and not row[5].startswith("accolade:"):
+            continue  # evidence reviews, sign-offs and badges held come from the tool only
         records[row[0]].append(f.FactRecord(*row[1:]))
     awards = (Award.objects.current().filter(learner__in=learners, achievement__deployment_id=context.deployment_id,
                                              revoked_at__isnull=True)

@@ -142,7 +142,9 @@ def read_all(registration: LtiRegistration, url: str, *, scopes: Iterable[str], 
     last_links: dict[str, str] = {}
     while current:
         if current in seen or len(seen) >= MAX_PAGES:
-            break  # a platform that links back to a page already read, or never ends
+            # A platform that links back to a page already read, or never ends: the list is not
+            # known to be complete, and a roster read short would mark everyone after it as gone.
+            raise ServiceCallError(f"{url} did not end after {len(seen)} pages (repeated or endless next links)")
         seen.add(current)
         response = call(registration, current, scopes=scopes, accept=accept)
         if response.status != 200:

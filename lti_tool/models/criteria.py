@@ -42,7 +42,8 @@ class PendingEvaluation(models.Model):
 
     The row is the record of the work: a worker claims it, evaluates, and marks it done in the same
     transaction as the awards it made; a worker that dies leaves the claim to expire and the row is
-    taken again. At most one open row per (course, learner): new facts while one waits add nothing.
+    taken again. At most one open row per (course, learner): a new fact while one is open bumps
+    ``asks``, and a worker marks the row done only if nobody bumped it while it worked.
 
     .. no_pii:
     """
@@ -51,6 +52,7 @@ class PendingEvaluation(models.Model):
     learner = models.ForeignKey("lti_tool.Learner", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=64)
     created_at = models.DateTimeField()
+    asks = models.PositiveIntegerField(default=1, help_text="Times work was asked of this open row")
     not_before = models.DateTimeField()
     claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)

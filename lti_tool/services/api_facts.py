@@ -26,6 +26,9 @@ from .errors import ServiceError
 from .facts import FactRejectedError, fact_record
 
 MAX_FACTS = 1000
+# What an adapter may report: what happened in the LMS. Evidence reviews, sign-offs and badges held
+# are the tool's own records and never come from outside.
+API_KINDS = ("score", "activity", "course_completion", "course_grade", "membership")
 FACT_FIELDS = {"context_id", "user", "kind", "key", "value", "observed_at"}
 
 
@@ -69,6 +72,8 @@ def _record_one(caller: Caller, item: Any, index: int, source: str, now: datetim
         observed_at = parse_datetime(item.get("observed_at")) if item.get("observed_at") is not None else now
     except TimeFormatError as error:
         raise ServiceError(f"observed_at: {error}") from None
+    if item.get("kind") not in API_KINDS:
+        raise ServiceError(f"kind must be one of {', '.join(API_KINDS)}")
     with transaction.atomic():
         context = _course(caller, item.get("context_id"), create=True)
         user = _user(caller, item.get("user"), context, now)
@@ -101,6 +106,9 @@ def _user(caller: Caller, user: Any, context: LtiContext, now: datetime) -> LtiU
             or len(user["sub"]) > 255:
         raise ServiceError("user must be {\"sub\": <the LTI user id>} (optionally name, email)")
     platform = caller.client.deployment.registration.platform
+    known = LtiUser.objects.select_related("learner").filter(platform=platform, sub=user["sub"]).first()
+    if known is not None:
+        return known  # the platform's own launches and roster say who this is; an adapter does not rename
     sent = {name: str(user.get(name) or "").strip()[:300] for name in ("name", "email")}
     sent.update(given_name="", family_name="", lis_person_sourcedid="")
     where = {"deployment": str(caller.client.deployment.uuid), "context": context.context_id, "at": now.isoformat(),

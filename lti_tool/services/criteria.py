@@ -238,7 +238,10 @@ def evaluations_run_due(*, limit: int = 100, now: datetime | None = None) -> int
                         evaluation_request(context=job.context, learner=learner, reason=job.reason, now=current)
                 else:
                     learner_evaluate(context=job.context, learner=job.learner, now=current)
-                PendingEvaluation.objects.filter(pk=job.pk).update(done_at=current, claimed_until=None)
+                # Done only if no new fact asked for this row while it ran; else free it to run again.
+                if not PendingEvaluation.objects.filter(pk=job.pk, asks=job.asks).update(
+                        done_at=current, claimed_until=None):
+                    PendingEvaluation.objects.filter(pk=job.pk).update(claimed_until=None)
         except Exception as error:  # recorded on the row and retried with back-off
             logger.exception("evaluation %s failed", job.pk)
             backoff = min(timedelta(seconds=30 * 2 ** min(job.attempts, 10)), MAX_BACKOFF)

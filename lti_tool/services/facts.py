@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..background import wake_on_commit
@@ -106,15 +107,20 @@ def _check(*, kind: str, key: str, value: Any, source: str) -> None:
 
 def evaluation_request(*, context: LtiContext, learner: Learner | None, reason: str,
                        now: datetime | None = None, delay: timedelta = timedelta(0)) -> None:
-    """Queue a re-evaluation of ``learner`` (or the whole course); a waiting request absorbs it."""
+    """Queue a re-evaluation of ``learner`` (or the whole course).
+
+    An open request absorbs it, but is marked as asked again (``asks``), so a worker that is
+    evaluating it right now runs it once more instead of marking it done.
+    """
     now = now or timezone.now()
-    waiting = PendingEvaluation.objects.filter(context=context, learner=learner, done_at__isnull=True)
-    if waiting.exists():
+    open_rows = PendingEvaluation.objects.filter(context=context, learner=learner, done_at__isnull=True)
+    if open_rows.update(asks=F("asks") + 1):
+        wake_on_commit()
         return
     try:
         with transaction.atomic():
             PendingEvaluation.objects.create(context=context, learner=learner, reason=reason[:64], created_at=now,
                                              not_before=now + delay)
     except IntegrityError:
-        return  # another transaction queued it first
+        open_rows.update(asks=F("asks") + 1)  # another transaction queued it first
     wake_on_commit()

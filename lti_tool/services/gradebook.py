@@ -33,8 +33,10 @@ def gradebook_scores_queue(*, award: Award, earned: bool, now: datetime | None =
     Call inside the transaction that writes the award or its revocation.
     """
     now = now or timezone.now()
-    links = list(LtiResourceLink.objects.filter(achievement_id=award.achievement_id).exclude(lineitem_url="")
-                 .select_related("deployment__registration", "context"))
+    # Only links in courses the learner belongs to: a badge placed in several courses has a column in each.
+    links = list(LtiResourceLink.objects.filter(achievement_id=award.achievement_id,
+                                                context__memberships__user__learner_id=award.learner_id)
+                 .exclude(lineitem_url="").select_related("deployment__registration", "context").distinct())
     queued = 0
     for link in links:
         if adv.AGS_SCORE not in (link.context.ags_scopes if link.context else []):
@@ -66,7 +68,14 @@ def gradebook_scores_run_due(*, limit: int = 100, now: datetime | None = None) -
         if score is None:
             break
         tried += 1
-        _post(score, current)
+        try:
+            _post(score, current)
+        except Exception as error:  # e.g. no tool key: record it, never leave the row claimed
+            logger.exception("gradebook score %s could not be posted", score.pk)
+            GradebookScore.objects.filter(pk=score.pk).update(
+                claimed_until=None, next_at=current + timedelta(minutes=2 ** min(score.attempts, 8)),
+                last_error=f"{type(error).__name__}: {error}"[:2000],
+                **({"status": GradebookScore.Status.FAILED} if score.attempts >= MAX_ATTEMPTS else {}))
     return tried
 
 

@@ -25,6 +25,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -38,7 +39,7 @@ from ..models import CourseSync, LtiContext, LtiMembership, LtiUser
 from .facts import FactRejectedError, fact_record
 
 logger = logging.getLogger(__name__)
-LEASE = timedelta(minutes=10)
+LEASE = timedelta(minutes=30)  # longer than any read should take; a longer one may be read twice, harmlessly
 MAX_BACKOFF = timedelta(hours=6)
 SOURCE_AGS, SOURCE_NRPS = "ags", "nrps"
 
@@ -52,6 +53,9 @@ def lms_sync_on_launch(*, context: LtiContext, services_changed: bool, now: date
     kinds = [kind for kind, url in ((CourseSync.Kind.AGS, context.ags_lineitems_url),
                                     (CourseSync.Kind.NRPS, context.nrps_url)) if url]
     if not kinds:
+        return
+    # At most one look a minute per course and process: a lecture's launches make no query here.
+    if not cache.add(f"accolade:sync-planned:{context.pk}", 1, timeout=60) and not services_changed:
         return
     if services_changed:
         for kind in kinds:
@@ -91,11 +95,11 @@ def lms_syncs_run_due(*, limit: int = 20, now: datetime | None = None) -> int:
         except Exception as error:  # recorded on the row, retried with back-off; facts already kept stay
             logger.warning("%s sync of course %s failed: %s", sync.kind, sync.context_id, error)
             backoff = min(timedelta(minutes=2 ** min(sync.attempts, 10)), MAX_BACKOFF)
-            CourseSync.objects.filter(pk=sync.pk).update(claimed_until=None, next_at=current + backoff,
-                                                         last_error=f"{type(error).__name__}: {error}"[:2000])
+            CourseSync.objects.filter(pk=sync.pk, attempts=sync.attempts).update(
+                claimed_until=None, next_at=current + backoff, last_error=f"{type(error).__name__}: {error}"[:2000])
             continue
         interval = timedelta(seconds=float(tool_settings.LMS_SYNC_INTERVAL))
-        CourseSync.objects.filter(pk=sync.pk).update(
+        CourseSync.objects.filter(pk=sync.pk, attempts=sync.attempts).update(  # only if still ours
             claimed_until=None, attempts=0, last_success_at=current, last_error="", summary=summary,
             next_at=current + interval,
             **({"differences_url": summary.pop("differences_url", "")} if sync.kind == CourseSync.Kind.NRPS else {}))

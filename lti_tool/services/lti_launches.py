@@ -183,7 +183,9 @@ def _context(deployment, body: dict[str, Any]) -> LtiContext | None:
             setattr(record, name, sent[name])
         if changed:
             record.save(update_fields=changed)
-    lms_sync_on_launch(context=record, services_changed=bool({"ags_lineitems_url", "nrps_url"} & set(changed)))
+    services_changed = bool({"ags_lineitems_url", "nrps_url"} & set(changed))
+    # After the launch commits: planning reads never holds a lock inside the launch's transaction.
+    transaction.on_commit(lambda: lms_sync_on_launch(context=record, services_changed=services_changed))
     return record
 
 

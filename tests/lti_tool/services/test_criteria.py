@@ -195,3 +195,18 @@ def test_an_award_by_a_person_is_not_duplicated_by_the_rules(course, badge, lear
     score(course, learner, 90, 1)
     run(1)
     assert [a.issued_by for a in awards_of(badge, learner)] == ["tina"]
+
+
+def test_a_fact_that_arrives_during_an_evaluation_is_evaluated_too(course, badge, learner, monkeypatch):
+    lab(course, learner, "complete_pass", 1)
+    real = criteria.learner_evaluate
+
+    def evaluate_while_a_score_arrives(**kwargs):
+        results = real(**kwargs)  # read the facts before the score landed
+        score(course, learner, 90, 1)  # committed by another request meanwhile
+        return results
+    monkeypatch.setattr(criteria, "learner_evaluate", evaluate_while_a_score_arrives)
+    # The first pass missed the score and must not mark the row done: the row runs a second time.
+    assert run(1) == 2
+    assert len(awards_of(badge, learner)) == 1
+    assert not PendingEvaluation.objects.filter(done_at__isnull=True).exists()

@@ -164,5 +164,20 @@ def test_a_launch_plans_reads_without_calling_the_lms(course, moodle):
     lms_sync_on_launch(context=course, services_changed=False)  # fresh: nothing brought forward
     assert not CourseSync.objects.filter(next_at__lte=timezone.now()).exists()
     CourseSync.objects.update(last_success_at=timezone.now() - timedelta(hours=1))
+    lms_sync_on_launch(context=course, services_changed=False)  # looked less than a minute ago: no query
+    assert not CourseSync.objects.filter(next_at__lte=timezone.now()).exists()
+    cache.clear()  # a minute later
     lms_sync_on_launch(context=course, services_changed=False)  # stale: due now
     assert CourseSync.objects.filter(next_at__lte=timezone.now()).count() == 2
+
+
+
+def test_a_roster_that_never_ends_is_not_taken_as_complete(course, moodle, monkeypatch):
+    sync(course, "nrps")
+    moodle.page_size = 1
+    monkeypatch.setattr(adv, "MAX_PAGES", 2)  # 4 members, 1 per page: the read stops short
+    lms_sync_request(context=course, kind="nrps")
+    assert lms_syncs_run_due(now=timezone.now() + timedelta(seconds=1)) == 1
+    failed = CourseSync.objects.get(context=course, kind="nrps")
+    assert "did not end after 2 pages" in failed.last_error
+    assert not LtiMembership.objects.filter(context=course, status="deleted").exists()

@@ -206,3 +206,16 @@ def test_the_openapi_document_describes_every_route(client):
                                       "/courses/{context_id}/learners/{sub}/badges", "/verify"}
     assert document["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]["tokenUrl"] == \
         f"{API}/oauth/token"
+
+
+@pytest.mark.parametrize("kind", ["evidence", "grant", "badge"])
+def test_adapters_cannot_report_the_tools_own_records(client, course, bridge, kind):
+    response = post_facts(client, token_for(client, bridge), [score(kind=kind, value={"state": "approved"})])
+    assert response.status_code == 207 and "kind must be one of" in response.json()["results"][0]["error"]
+    assert not CourseFact.objects.exists()
+
+
+def test_adapters_do_not_rename_known_users(client, course, bridge):
+    post_facts(client, token_for(client, bridge), [score()])
+    post_facts(client, token_for(client, bridge), [score(user={"sub": "4", "name": "Someone Else"}, given=90)])
+    assert LtiUser.objects.get(sub="4").name == "Sam Student"
