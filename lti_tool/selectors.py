@@ -28,6 +28,7 @@ from .models import (
     LtiMembership,
     LtiUser,
 )
+from .public_ids import parse_uuid
 
 
 def award_for_page(*, award_uuid) -> Award:
@@ -161,11 +162,28 @@ def learner_current_award(*, learner: Learner, achievement: Achievement) -> Awar
             .select_related("achievement__image", "achievement__issuer").order_by("-issued_at").first())
 
 
+_EXPLAINERS: dict[tuple[int, datetime], tuple[frozenset[str], Explainer]] = {}
+BADGE_POLICY_FIELDS = ("pk", "uuid", "name", "criteria_rules", "re_earnable", "revoke_on_regression", "retroactive",
+                 "rules_active_since", "updated_at", "deployment_id", "lti_context_id", "status")
+
+
+def badge_rules(badge: Achievement) -> tuple[frozenset[str], Explainer]:
+    """Return the badge's prerequisites and explainer, compiled once per version (``updated_at``) of the badge."""
+    version = (badge.pk, badge.updated_at)
+    held = _EXPLAINERS.get(version)
+    if held is None:
+        tree = parse_criteria(badge.criteria_rules)
+        if len(_EXPLAINERS) > 2000:
+            _EXPLAINERS.clear()
+        held = _EXPLAINERS[version] = (prerequisites(tree), Explainer(tree))
+    return held
+
+
 def badge_progress(*, context: LtiContext, achievement: Achievement, learners: list[Learner]) -> dict[int, Any]:
     """Return each learner's explained criteria for ``achievement`` in ``context`` (empty without rules)."""
     if not achievement.criteria_rules or not learners:
         return {}
-    explainer = Explainer(parse_criteria(achievement.criteria_rules))
+    explainer = badge_rules(achievement)[1]
     facts = learners_facts_load(context=context, learners=learners)
     return {learner_id: explainer(facts_for_badge(learner_facts, achievement))
             for learner_id, learner_facts in facts.items()}
@@ -197,18 +215,10 @@ def criteria_labels(*, context: LtiContext, achievement: Achievement) -> tuple[d
         if isinstance(item, dict) and item.get("key") and item.get("label"):
             labels[item["key"]] = item["label"]
     needed = prerequisites(parse_criteria(achievement.criteria_rules)) if achievement.criteria_rules else set()
-    ids = [value for value in needed if _is_uuid(value)]
+    ids = [value for value in needed if parse_uuid(value)]
     badges = {str(a.uuid): a.name for a in Achievement.objects.filter(deployment_id=achievement.deployment_id,
                                                                        uuid__in=ids)}
     return labels, badges
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 TOOL_OWN_KINDS = frozenset({f.EVIDENCE, f.GRANT, f.BADGE})
@@ -258,10 +268,7 @@ class EvidenceSlot:
 
 def learner_evidence(*, achievement: Achievement, context: LtiContext, learner: Learner) -> list[EvidenceSlot]:
     """Return the badge's evidence requirements with the learner's latest submission for each."""
-    if not achievement.criteria_rules:
-        return []
-    wanted = [item for item in requirements(parse_criteria(achievement.criteria_rules))
-              if isinstance(item, EvidenceApproved)]
+    wanted = evidence_requirements(achievement)
     latest: dict[str, EvidenceSubmission] = {}
     for submission in (EvidenceSubmission.objects.filter(achievement=achievement, context=context, learner=learner)
                        .defer("file_data").order_by("submitted_at", "pk")):
@@ -290,21 +297,27 @@ def review_rows(*, context: LtiContext, platform_id: int) -> list[ReviewRow]:
     prompts: dict[tuple[int, str], str] = {}
     for submission in queue:
         if (submission.achievement_id, submission.requirement_id) not in prompts:
-            rules = submission.achievement.criteria_rules
-            for item in requirements(parse_criteria(rules)) if rules else []:
-                if isinstance(item, EvidenceApproved):
-                    prompts[(submission.achievement_id, item.id)] = item.prompt
+            for item in evidence_requirements(submission.achievement):
+                prompts[(submission.achievement_id, item.id)] = item.prompt
     return [ReviewRow(s, names.get(s.learner_id, "—"), prompts.get((s.achievement_id, s.requirement_id), ""))
             for s in queue]
 
 
 def course_member_learner(*, context: LtiContext, learner_uuid: str) -> Learner | None:
     """Return the learner with this public id if they are an active member of the course, else None."""
-    if not _is_uuid(str(learner_uuid)):
+    if parse_uuid(learner_uuid) is None:
         return None
     membership = (LtiMembership.objects.filter(context=context, status="active", user__learner__uuid=learner_uuid)
                   .select_related("user__learner").first())
     return membership.user.learner if membership else None
+
+
+def evidence_requirements(achievement: Achievement) -> list[EvidenceApproved]:
+    """Return the badge's requirements that ask for evidence."""
+    if not achievement.criteria_rules:
+        return []
+    return [item for item in requirements(parse_criteria(achievement.criteria_rules))
+            if isinstance(item, EvidenceApproved)]
 
 
 def sign_off_requirements(achievement: Achievement) -> list[Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from ..models import Achievement, Issuer
+from ..public_ids import parse_uuid
 
 
 def _uuid_part(value: str) -> str:
@@ -12,7 +13,7 @@ def _uuid_part(value: str) -> str:
 
 
 def find_issuer(value: str) -> Issuer:
-    issuer = Issuer.objects.filter(uuid=_uuid_part(value)).first() if _is_uuid(_uuid_part(value)) else None
+    issuer = Issuer.objects.filter(uuid=_uuid_part(value)).first() if parse_uuid(_uuid_part(value)) else None
     if issuer is None:
         matches = list(Issuer.objects.filter(name=value)[:2])
         if len(matches) != 1:
@@ -23,20 +24,10 @@ def find_issuer(value: str) -> Issuer:
 
 def find_achievement(value: str) -> Achievement:
     achievement = (Achievement.objects.select_related("issuer").filter(uuid=_uuid_part(value)).first()
-                   if _is_uuid(_uuid_part(value)) else None)
+                   if parse_uuid(_uuid_part(value)) else None)
     if achievement is None:
         matches = list(Achievement.objects.select_related("issuer").filter(name=value)[:2])
         if len(matches) != 1:
             raise CommandError(f"no single achievement matches {value!r}; give its UUID")
         achievement = matches[0]
     return achievement
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

@@ -7,7 +7,6 @@ Awards made here go through :func:`~lti_tool.services.awards.award_issue` like e
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -23,7 +22,8 @@ from ..core.criteria.graph import order
 from ..core.criteria.policy import Action, AwardPolicy, Decision, Standing, decide
 from ..core.criteria.rules import CriteriaError, criteria_json, parse_criteria, prerequisites
 from ..models import Achievement, Award, CourseFact, Learner, LtiContext, LtiMembership, PendingEvaluation
-from ..selectors import facts_for_badge, learners_facts_load
+from ..public_ids import parse_uuid
+from ..selectors import BADGE_POLICY_FIELDS, badge_rules, facts_for_badge, learners_facts_load
 from .awards import award_issue, award_revoke
 from .errors import InvalidSpecError, NotIssuableError
 from .facts import evaluation_request
@@ -51,7 +51,7 @@ def achievement_rules_set(*, achievement: Achievement, rules: Any, revoke_on_reg
         raise InvalidSpecError([str(error)]) from None
     required = prerequisites(tree)
     known = {str(value) for value in Achievement.objects.filter(
-        deployment_id=achievement.deployment_id, uuid__in=[_uuid(v) for v in required if _uuid(v)]
+        deployment_id=achievement.deployment_id, uuid__in=[parse_uuid(v) for v in required if parse_uuid(v)]
     ).values_list("uuid", flat=True)}
     missing = sorted(required - known)
     if missing:
@@ -76,13 +76,6 @@ def achievement_rules_set(*, achievement: Achievement, rules: Any, revoke_on_reg
     return achievement
 
 
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True)
 class BadgeResult:
     achievement: Achievement
@@ -91,29 +84,12 @@ class BadgeResult:
     award: Award | None = None
 
 
-_EXPLAINERS: dict[tuple[int, datetime], tuple[frozenset[str], Explainer]] = {}
-POLICY_FIELDS = ("pk", "uuid", "name", "criteria_rules", "re_earnable", "revoke_on_regression", "retroactive",
-                 "rules_active_since", "updated_at", "deployment_id", "lti_context_id", "status")
-
-
-def _compiled(badge: Achievement) -> tuple[frozenset[str], Explainer]:
-    """Return the badge's prerequisites and explainer, compiled once per version (``updated_at``) of the badge."""
-    version = (badge.pk, badge.updated_at)
-    held = _EXPLAINERS.get(version)
-    if held is None:
-        tree = parse_criteria(badge.criteria_rules)
-        if len(_EXPLAINERS) > 2000:
-            _EXPLAINERS.clear()
-        held = _EXPLAINERS[version] = (prerequisites(tree), Explainer(tree))
-    return held
-
-
 def course_rule_badges(*, context: LtiContext) -> list[tuple[Achievement, Explainer]]:
     """Return the course's issuable badges that have rules, prerequisites first, with their explainers."""
     badges = {str(a.uuid): a for a in Achievement.objects.filter(
         deployment_id=context.deployment_id, lti_context=context, criteria_rules__isnull=False,
-        status__in=Achievement.ISSUABLE).only(*POLICY_FIELDS)}  # the full badge is read only to award it
-    compiled = {key: _compiled(badge) for key, badge in badges.items()}
+        status__in=Achievement.ISSUABLE).only(*BADGE_POLICY_FIELDS)}  # the full badge is read only to award it
+    compiled = {key: badge_rules(badge) for key, badge in badges.items()}
     ordered = order({key: needs & badges.keys() for key, (needs, _explainer) in compiled.items()})
     return [(badges[key], compiled[key][1]) for key in ordered]
 

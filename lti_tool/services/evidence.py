@@ -18,9 +18,8 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from ..core.criteria.rules import EvidenceApproved, ManualAward, parse_criteria, requirements
 from ..models import Achievement, EvidenceSubmission, Learner, LtiContext
-from ..selectors import badge_fact_key
+from ..selectors import badge_fact_key, evidence_requirements, sign_off_requirements
 from .errors import ServiceError
 from .facts import fact_record
 
@@ -31,14 +30,6 @@ SOURCE = "accolade:evidence"
 
 class EvidenceRefusedError(ServiceError):
     """Raise when a submission or review cannot be accepted; the message says why, nothing is kept."""
-
-
-def evidence_requirements(achievement: Achievement) -> list[EvidenceApproved]:
-    """Return the badge's requirements that ask for evidence."""
-    if not achievement.criteria_rules:
-        return []
-    return [item for item in requirements(parse_criteria(achievement.criteria_rules))
-            if isinstance(item, EvidenceApproved)]
 
 
 def sniff_file_type(data: bytes) -> str | None:
@@ -148,9 +139,7 @@ def grant_record(*, achievement: Achievement, requirement_id: str, context: LtiC
         EvidenceRefusedError: no such sign-off requirement, or none of ``roles`` may sign it off.
     """
     now = now or timezone.now()
-    wanted = next((item for item in requirements(parse_criteria(achievement.criteria_rules))
-                   if isinstance(item, ManualAward) and item.id == requirement_id), None) \
-        if achievement.criteria_rules else None
+    wanted = next((item for item in sign_off_requirements(achievement) if item.id == requirement_id), None)
     if wanted is None:
         raise EvidenceRefusedError("this badge has no such sign-off")
     allowed = sorted(wanted.roles & roles)

@@ -6,7 +6,6 @@ only ever see the launch's own course. Files go back only as downloads, never re
 
 from __future__ import annotations
 
-import uuid
 from urllib.parse import urlencode
 
 from django.core.exceptions import RequestDataTooBig
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..lti import claims as c
 from ..models import EvidenceSubmission
+from ..public_ids import parse_uuid
 from ..selectors import review_queue, review_rows
 from ..services.evidence import EVIDENCE_MAX_BYTES, EvidenceRefusedError, evidence_review, evidence_submit
 from .lti import error_page
@@ -72,7 +72,8 @@ def review(request: HttpRequest) -> HttpResponse:
     token = request.POST.get("lt", "") if request.method == "POST" else request.GET.get("lt", "")
     error, status = "", 200
     if request.method == "POST":
-        submission = review_queue(context=launch.context).filter(uuid=_uuid(request.POST.get("submission"))).first()
+        wanted = parse_uuid(request.POST.get("submission"))
+        submission = review_queue(context=launch.context).filter(uuid=wanted).first()
         if submission is None:
             error, status = "that evidence is no longer waiting for review", 409
         else:
@@ -97,7 +98,7 @@ def evidence_file(request: HttpRequest) -> HttpResponse:
         launch = _launch(request)
     except PageRefused as refused:
         return error_page(request, str(refused), refused.status)
-    submission = (EvidenceSubmission.objects.filter(uuid=_uuid(request.GET.get("id")), context=launch.context)
+    submission = (EvidenceSubmission.objects.filter(uuid=parse_uuid(request.GET.get("id")), context=launch.context)
                   .exclude(file_data=None).first()) if launch.context is not None else None
     allowed = submission is not None and (bool(REVIEWERS & set(launch.roles))
                                           or submission.learner_id == launch.user.learner_id)
@@ -109,10 +110,3 @@ def evidence_file(request: HttpRequest) -> HttpResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _uuid(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from ...models import LtiDeployment
+from ...public_ids import parse_uuid
 from ...services.api_clients import SCOPES, api_client_create, describe_client
 from ...services.errors import ServiceError
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         deployment = LtiDeployment.objects.filter(uuid=options["deployment"]).first() \
-            if _is_uuid(options["deployment"]) else None
+            if parse_uuid(options["deployment"]) else None
         if deployment is None:
             raise CommandError(f"no deployment {options['deployment']!r}")
         jwk = None
@@ -39,12 +40,3 @@ class Command(BaseCommand):
         except ServiceError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(describe_client(new))
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
