@@ -72,6 +72,12 @@ def service_url(url: str, suffix: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + suffix, parts.query, ""))
 
 
+def same_origin(url: str, other: str) -> bool:
+    """Return whether two URLs share scheme, host and port (where a bearer token may be sent)."""
+    a, b = urlsplit(url), urlsplit(other)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
 def with_query(url: str, **params: str) -> str:
     parts = urlsplit(url)
     extra = urlencode({k: v for k, v in params.items() if v})
@@ -157,6 +163,8 @@ def read_all(registration: LtiRegistration, url: str, *, scopes: Iterable[str], 
         items.extend(item for item in page if isinstance(item, dict))
         last_links = links(_utf8_header(response.headers.get("link")), base=current)
         current = last_links.get("next")
+        if current and not same_origin(current, url):
+            raise ServiceCallError(f"{url} links its next page to another site ({current}); the token stays here")
     return Page(items, last_links)
 
 

@@ -125,12 +125,12 @@ def context_ags_sync(*, context: LtiContext, now: datetime) -> dict[str, Any]:
     item_scope = adv.AGS_LINEITEM if adv.AGS_LINEITEM in granted else adv.AGS_LINEITEM_READONLY
     scopes = [item_scope, adv.AGS_RESULT_READONLY]  # one token serves the whole read
     items = adv.read_all(registration, context.ags_lineitems_url, scopes=scopes, accept=adv.LINEITEM_CONTAINER).items
-    users = _users_by_sub(registration.platform_id)
+    users: dict[str, LtiUser] = {}
     counts = {"line_items": 0, "results": 0, "recorded": 0, "unchanged": 0, "unmatched": 0, "rejected": 0}
     described = []
     for item in items:
         item_id = item.get("id")
-        if not isinstance(item_id, str) or not item_id.startswith(("https://", "http://")):
+        if not isinstance(item_id, str) or not adv.same_origin(item_id, context.ags_lineitems_url):
             counts["rejected"] += 1
             continue
         counts["line_items"] += 1
@@ -141,6 +141,8 @@ def context_ags_sync(*, context: LtiContext, now: datetime) -> dict[str, Any]:
                           "tag": str(item.get("tag") or "")[:255]})
         results = adv.read_all(registration, adv.service_url(item_id, "/results"), scopes=scopes,
                                accept=adv.RESULT_CONTAINER).items
+        wanted = {str(r.get("userId", "")) for r in results} - set(users)
+        users.update(_users_by_sub(registration.platform_id, wanted))
         for result in results:
             counts["results"] += 1
             user = users.get(str(result.get("userId", "")))
@@ -176,8 +178,13 @@ def _time(value: Any, now: datetime) -> datetime:
     return at if at <= now else now
 
 
-def _users_by_sub(platform_id: int) -> dict[str, LtiUser]:
-    return {user.sub: user for user in LtiUser.objects.filter(platform_id=platform_id).select_related("learner")}
+def _users_by_sub(platform_id: int, subs: set[str]) -> dict[str, LtiUser]:
+    found: dict[str, LtiUser] = {}
+    ordered = sorted(subs)
+    for start in range(0, len(ordered), 500):  # under SQLite's bound-parameter limit
+        found.update((user.sub, user) for user in LtiUser.objects.filter(
+            platform_id=platform_id, sub__in=ordered[start:start + 500]).select_related("learner"))
+    return found
 
 
 # -- NRPS -----------------------------------------------------------------------------------------

@@ -181,3 +181,12 @@ def test_a_roster_that_never_ends_is_not_taken_as_complete(course, moodle, monke
     failed = CourseSync.objects.get(context=course, kind="nrps")
     assert "did not end after 2 pages" in failed.last_error
     assert not LtiMembership.objects.filter(context=course, status="deleted").exists()
+
+
+def test_the_token_never_follows_a_link_to_another_site(course, moodle):
+    launched(course, "4", "Sam")
+    foreign = "https://elsewhere.example/steal?type_id=1"
+    moodle.line_items.append({"id": foreign, "label": "Elsewhere", "scoreMaximum": 10})
+    moodle.results[foreign] = {}
+    done = sync(course, "ags")
+    assert done.summary["rejected"] == 1 and done.summary["line_items"] == 1  # the foreign item is not read
