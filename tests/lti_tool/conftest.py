@@ -54,3 +54,25 @@ def course(issuer):
     deployment = LtiDeployment.objects.create(registration=registration, deployment_id="1", status="active",
                                               issuer=issuer, name="Moodle")
     return LtiContext.objects.create(deployment=deployment, context_id="42", title="Intro to Data")
+
+
+@pytest.fixture
+def moodle(course):
+    """The Moodle 5.1 AGS/NRPS emulation over HTTP, wired to ``course`` as a launch would have."""
+    from django.core.cache import cache
+
+    from lti_tool.lti import advantage as adv
+    from lti_tool.services.lti_keys import lti_tool_jwks, lti_tool_key_create
+    from tests.lti_tool.lti.moodle_services import MoodleServices
+
+    cache.clear()  # access tokens are cached per registration; another test's platform had the same ids
+    lti_tool_key_create()
+    services = MoodleServices(client_id="c1", tool_jwks=lti_tool_jwks())
+    registration = course.deployment.registration
+    registration.auth_token_url = services.token_url
+    registration.save()
+    course.ags_lineitems_url, course.nrps_url = services.lineitems_url, services.memberships_url
+    course.ags_scopes = [adv.AGS_LINEITEM, adv.AGS_RESULT_READONLY, adv.AGS_SCORE, adv.NRPS_READONLY]
+    course.save()
+    yield services
+    services.close()

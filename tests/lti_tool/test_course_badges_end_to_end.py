@@ -5,38 +5,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from lti_tool.background import run_due_work
-from lti_tool.lti import advantage as adv
 from lti_tool.models import Award, GradebookScore, LtiResourceLink, LtiUser
 from lti_tool.services.awards import award_revoke
 from lti_tool.services.criteria import achievement_rules_set
 from lti_tool.services.lms_sync import lms_sync_request
-from lti_tool.services.lti_keys import lti_tool_jwks, lti_tool_key_create
 from lti_tool.services.verification import credential_verify
 
-from .lti.moodle_services import MoodleServices
 from .services.criteriakit import course_badge
-
-SCOPES = [adv.AGS_LINEITEM, adv.AGS_RESULT_READONLY, adv.AGS_SCORE, adv.NRPS_READONLY]
-
-
-@pytest.fixture
-def moodle(course):
-    cache.clear()
-    lti_tool_key_create()
-    services = MoodleServices(client_id="c1", tool_jwks=lti_tool_jwks())
-    registration = course.deployment.registration
-    registration.auth_token_url = services.token_url
-    registration.save()
-    course.ags_lineitems_url, course.ags_scopes, course.nrps_url = services.lineitems_url, SCOPES, \
-        services.memberships_url
-    course.save()
-    yield services
-    services.close()
 
 
 def drain(seconds_ahead: float = 1.0) -> None:

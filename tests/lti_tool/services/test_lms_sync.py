@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -12,26 +11,6 @@ from lti_tool.lti import advantage as adv
 from lti_tool.models import CourseFact, CourseSync, LtiMembership, LtiUser, PendingEvaluation
 from lti_tool.services.learners import learner_find_or_create
 from lti_tool.services.lms_sync import lms_sync_on_launch, lms_sync_request, lms_syncs_run_due
-from lti_tool.services.lti_keys import lti_tool_jwks, lti_tool_key_create
-
-from ..lti.moodle_services import MoodleServices
-
-SCOPES = [adv.AGS_LINEITEM, adv.AGS_RESULT_READONLY, adv.AGS_SCORE, adv.NRPS_READONLY]
-
-
-@pytest.fixture
-def moodle(course):
-    cache.clear()  # access tokens are cached per registration; another test's platform had the same ids
-    lti_tool_key_create()
-    services = MoodleServices(client_id="c1", tool_jwks=lti_tool_jwks())
-    registration = course.deployment.registration
-    registration.auth_token_url = services.token_url
-    registration.save()
-    course.ags_lineitems_url, course.ags_scopes, course.nrps_url = services.lineitems_url, SCOPES, \
-        services.memberships_url
-    course.save()
-    yield services
-    services.close()
 
 
 def launched(course, sub, name):
