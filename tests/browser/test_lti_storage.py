@@ -20,6 +20,7 @@ there. No Django session or CSRF cookie is used anywhere: every Set-Cookie the t
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,7 +35,14 @@ from lti_tool.views.lti import STORAGE_TIMEOUT_MS
 from tests.browser.lti_platform_page import Course, LmsServer
 from tests.lti_tool.lti.platforms import JwksServer, Platform
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    # .ci/run runs this module in a process of its own after the two side-by-side suites: after the rest
+    # of the suite in the same process, a storage iframe's navigation now and then never completed
+    # (3 of 7 CI runs on 2026-12-07; never in 14 runs of this module alone). Not yet understood.
+    pytest.mark.skipif(os.environ.get("ACCOLADE_STORAGE_TESTS") == "separately",
+                       reason="run in a process of their own by .ci/run (ACCOLADE_STORAGE_TESTS=separately)"),
+]
 CHROMIUM = "/usr/bin/chromium"
 # As tests/browser/conftest.py launches Chromium.
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
