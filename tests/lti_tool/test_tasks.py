@@ -71,6 +71,9 @@ def start_worker(tmp_path, settings):
         process = subprocess.Popen(  # our own interpreter and arguments
             [sys.executable, "-m", "celery", "-A", "lti_tool.tasks", "worker", "--beat", "--pool=solo",
              "-Q", queue, "-s", str(tmp_path / f"beat-{len(started)}"), "--loglevel=INFO",
+             # a node name of its own: two CI suites start workers at once, and RabbitMQ gives each
+             # node's control queue (celery@host.celery.pidbox) to one connection only
+             "-n", f"{queue}-{len(started)}@%h",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
         started.append(process)
