@@ -78,13 +78,6 @@ def same_origin(url: str, other: str) -> bool:
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
 
 
-def with_query(url: str, **params: str) -> str:
-    parts = urlsplit(url)
-    extra = urlencode({k: v for k, v in params.items() if v})
-    query = "&".join(q for q in (parts.query, extra) if q)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
-
-
 def access_token(registration: LtiRegistration, scopes: Iterable[str], *, fresh: bool = False) -> str:
     """Return a bearer token for ``scopes`` from the platform's token endpoint (cached until near expiry)."""
     scope = " ".join(sorted(set(scopes)))

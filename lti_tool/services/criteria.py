@@ -104,11 +104,6 @@ def learner_standings(*, achievements: list[Achievement], learner: Learner, now:
     return {a.pk: _standing(latest.get(a.pk), now) for a in achievements}
 
 
-def learner_standing(*, achievement: Achievement, learner: Learner, now: datetime) -> Standing:
-    """Return the learner's award standing for a badge from its latest award."""
-    return learner_standings(achievements=[achievement], learner=learner, now=now)[achievement.pk]
-
-
 def _standing(latest: Award | None, now: datetime) -> Standing:
     if latest is None:
         return Standing.NONE
@@ -229,9 +224,3 @@ def evaluations_run_due(*, limit: int = 100, now: datetime | None = None) -> int
 def _claim(now: datetime) -> PendingEvaluation | None:
     due = PendingEvaluation.objects.filter(done_at__isnull=True, not_before__lte=now).order_by("not_before", "pk")
     return claim_due(due, now=now, lease=LEASE)
-
-
-def pending_count() -> int:
-    """Return how many evaluations wait (the worker's backlog)."""
-    return PendingEvaluation.objects.filter(done_at__isnull=True).count()
-

@@ -196,20 +196,6 @@ def deciding_fact(requirement: Requirement, facts: LearnerFacts) -> FactValue | 
     return None
 
 
-def combine(mode_needed: int, statuses: Iterable[int]) -> int:
-    """Return the Kleene combination: met when ``needed`` children are met, not met when they cannot be."""
-    met = unknown = total = 0
-    for status in statuses:
-        total += 1
-        if status == MET:
-            met += 1
-        elif status == UNKNOWN:
-            unknown += 1
-    if met >= mode_needed:
-        return MET
-    return UNKNOWN if met + unknown >= mode_needed else NOT_MET
-
-
 # -- the explaining path -------------------------------------------------------------------------
 
 class Outcome(NamedTuple):
