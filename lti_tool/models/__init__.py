@@ -4,6 +4,7 @@ from .achievements import Achievement
 from .api_clients import ApiClient, ApiJwtUse, ApiToken
 from .awards import Award, AwardQuerySet, PermanentRecordError
 from .criteria import CourseFact, CourseSync, EvidenceSubmission, GradebookScore, PendingEvaluation
+from .feed import FeedCounter, FeedEvent
 from .images import StoredImage
 from .issuers import Issuer, SigningKey
 from .learners import Learner, LearnerIdentity
@@ -23,8 +24,37 @@ from .lti import (
 )
 from .status_lists import StatusList
 
-__all__ = ["Achievement", "ApiClient", "ApiJwtUse", "ApiToken", "Award", "AwardQuerySet", "CourseFact", "CourseSync",
-           "EvidenceSubmission", "GradebookScore", "Issuer", "Learner", "LearnerIdentity", "LtiContext",
-           "LtiDeployment", "LtiLaunch", "LtiMembership", "LtiOidcState", "LtiPlatform", "LtiPlatformKeySet",
-           "LtiRegistration", "LtiResourceLink", "LtiToolKey", "LtiUsedNonce", "LtiUser", "PendingEvaluation",
-           "PermanentRecordError", "SigningKey", "StatusList", "StoredImage"]
+__all__ = [
+    "Achievement",
+    "ApiClient",
+    "ApiJwtUse",
+    "ApiToken",
+    "Award",
+    "AwardQuerySet",
+    "CourseFact",
+    "CourseSync",
+    "EvidenceSubmission",
+    "FeedCounter",
+    "FeedEvent",
+    "GradebookScore",
+    "Issuer",
+    "Learner",
+    "LearnerIdentity",
+    "LtiContext",
+    "LtiDeployment",
+    "LtiLaunch",
+    "LtiMembership",
+    "LtiOidcState",
+    "LtiPlatform",
+    "LtiPlatformKeySet",
+    "LtiRegistration",
+    "LtiResourceLink",
+    "LtiToolKey",
+    "LtiUsedNonce",
+    "LtiUser",
+    "PendingEvaluation",
+    "PermanentRecordError",
+    "SigningKey",
+    "StatusList",
+    "StoredImage",
+]

@@ -1,8 +1,9 @@
 """Issue and revoke awards: the one path every award takes (CLI, CSV, rules, reviews, instructors).
 
 Issuing composes the OB 3.0 credential, signs it (Data Integrity and VC-JWT) and checks the proof,
-signs the OB 2.0 assertion, allocates a status-list position and writes the award, all in one
-transaction: either everything is recorded or nothing is.
+signs the OB 2.0 assertion, allocates a status-list position and writes the award, its gradebook
+score (when the course asked for one) and its registrar feed event, all in one transaction: either
+everything is recorded or nothing is.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from ..core.api import IssuingError, issue_credential
 from ..core.data import IDENTITY_TYPES, CredentialClaims, Evidence, StatusEntry
 from ..core.openbadges import ob2
 from ..core.openbadges.compose import identity_object
-from ..models import Achievement, Award, Learner
+from ..models import Achievement, Award, FeedEvent, Learner
 from .canonicalizer import shared_canonicalizer
 from .documents import achievement_definition, issuer_profile
 from .errors import NotIssuableError, ServiceError
+from .feed_events import award_event_record
 from .gradebook import gradebook_scores_queue
 from .issuers import issuer_signers
 from .status_lists import status_bit_set, status_index_pick, status_list_open
@@ -64,6 +66,7 @@ def award_issue(*, achievement: Achievement, learner: Learner, issued_by: str, s
             if previous is not None:
                 Award.objects.filter(pk=previous.pk).update(superseded_by=award)
             gradebook_scores_queue(award=award, earned=True, now=now)
+            award_event_record(award=award, type=FeedEvent.Type.AWARDED, occurred_at=now)
     except IntegrityError as error:
         if "award_one_current_per_learner" in str(error) or "lti_tool_award.achievement_id" in str(error):
             raise NotIssuableError(f"{learner} already holds {achievement.name}") from None
@@ -91,6 +94,8 @@ def award_revoke(*, award: Award, reason: str, revoked_by: str, now: datetime | 
         locked.save(update_fields=["revoked_at", "revocation_reason", "revoked_by", "is_current"])
         status_bit_set(status_list=locked.status_list, index=locked.status_index, value=True)
         gradebook_scores_queue(award=locked, earned=False, now=locked.revoked_at)
+        award_event_record(award=locked, type=FeedEvent.Type.REVOKED, occurred_at=locked.revoked_at,
+                           reason=locked.revocation_reason)
     logger.info("revoked award %s", award.uuid)
     return locked
 

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from lti_tool.models import Award, Learner, LearnerIdentity
 from lti_tool.services.awards import award_issue, award_revoke
@@ -61,3 +61,54 @@ def test_concurrent_revocations_all_reach_the_status_list(achievement):
     status_list.refresh_from_db()
     published = Bitstring.decode(status_list.credential["credentialSubject"]["encodedList"])
     assert all(published.get(award.status_index) for award in awards)
+
+
+def test_feed_positions_follow_commit_order(achievement):
+    """A reader that has seen position N must never later find a committed event below N."""
+    import time
+
+    from lti_tool.models import FeedEvent
+    from lti_tool.services.feed_events import feed_event_record
+
+    first_recorded, first_committed = threading.Event(), threading.Event()
+    seen = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                seen["first"] = feed_event_record(type="achievement.approved", issuer=achievement.issuer,
+                                                  subject="a", data={}, occurred_at=achievement.created_at).position
+                first_recorded.set()
+                time.sleep(0.5)  # the second writer is waiting on the counter meanwhile
+            first_committed.set()
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            first_recorded.wait(10)
+            with transaction.atomic():
+                event = feed_event_record(type="achievement.retired", issuer=achievement.issuer, subject="b",
+                                          data={}, occurred_at=achievement.created_at)
+                seen["second"] = event.position
+                seen["second_after_commit"] = first_committed.is_set()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert (seen["first"], seen["second"]) == (1, 2)
+    assert seen["second_after_commit"], "the second event drew its position before the first committed"
+    assert list(FeedEvent.objects.order_by("position").values_list("subject", flat=True)) == ["a", "b"]
+
+
+def test_concurrent_awards_get_gapless_unique_feed_positions(achievement):
+    from lti_tool.models import FeedEvent
+
+    learners = [learner_find_or_create(email=f"f{i}@example.edu", source="test") for i in range(6)]
+    _, errors = race(6, lambda i: award_issue(achievement=achievement, learner=learners[i], issued_by="test"))
+    assert errors == []
+    assert sorted(FeedEvent.objects.values_list("position", flat=True)) == [1, 2, 3, 4, 5, 6]
