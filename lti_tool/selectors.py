@@ -18,6 +18,7 @@ from .core.criteria.rules import EvidenceApproved, parse_criteria, prerequisites
 from .models import (
     Achievement,
     Award,
+    BulkAwardJob,
     CourseFact,
     CourseSync,
     EvidenceSubmission,
@@ -327,3 +328,10 @@ def sign_off_requirements(achievement: Achievement) -> list[Any]:
     if not achievement.criteria_rules:
         return []
     return [item for item in requirements(parse_criteria(achievement.criteria_rules)) if isinstance(item, ManualAward)]
+
+
+def bulk_jobs_recent(*, achievement: Achievement, context: LtiContext, limit: int = 5) -> list[BulkAwardJob]:
+    """Return the latest bulk award files sent for this badge in this course, newest first."""
+    return list(BulkAwardJob.objects.filter(achievement=achievement, context=context)
+                .only("uuid", "file_name", "status", "issued_count", "problem", "created_at", "finished_at",
+                      "requested_by", "attempts").order_by("-created_at")[:limit])

@@ -54,6 +54,7 @@ urlpatterns = [
     path("lti/evidence/file", lti_evidence.evidence_file, name="lti-evidence-file"),
     path("lti/review", lti_evidence.review, name="lti-review"),
     path("lti/roster", lti_roster.roster_action, name="lti-roster-action"),
+    path("lti/roster/bulk", lti_roster.roster_bulk, name="lti-roster-bulk"),
     path("lti/roster.csv", lti_roster.roster_csv, name="lti-roster-csv"),
     path("lti/register", lti_registration.register, name="lti-register"),
     path("lti/logo.svg", lti_registration.tool_logo, name="lti-logo"),

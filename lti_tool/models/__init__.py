@@ -2,7 +2,7 @@
 
 from .achievements import Achievement
 from .api_clients import ApiClient, ApiJwtUse, ApiToken
-from .awards import Award, AwardQuerySet, PermanentRecordError
+from .awards import Award, AwardQuerySet, BulkAwardJob, PermanentRecordError
 from .criteria import CourseFact, CourseSync, EvidenceSubmission, GradebookScore, PendingEvaluation
 from .feed import FeedCounter, FeedEvent
 from .images import StoredImage
@@ -31,6 +31,7 @@ __all__ = [
     "ApiToken",
     "Award",
     "AwardQuerySet",
+    "BulkAwardJob",
     "CourseFact",
     "CourseSync",
     "EvidenceSubmission",

@@ -85,3 +85,44 @@ class Award(models.Model):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class BulkAwardJob(models.Model):
+    """A checked CSV of awards for one badge, issued by the background runner all or nothing.
+
+    ``rows`` holds each line's learner (public id), evidence and narrative, resolved when the file was
+    checked; the runner issues every row in one transaction, so a crash or a bad row leaves nothing
+    half-issued and the job can simply run again.
+
+    .. pii: evidence and narratives written by staff.
+    .. pii_types: other
+    .. pii_retirement: retained
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    achievement = models.ForeignKey("lti_tool.Achievement", on_delete=models.PROTECT, related_name="+")
+    context = models.ForeignKey("lti_tool.LtiContext", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    requested_by = models.CharField(max_length=300)
+    file_name = models.CharField(max_length=255, blank=True)
+    rows = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    next_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    issued_count = models.PositiveIntegerField(default=0)
+    problem = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_at"])]
+
+    def __str__(self) -> str:
+        return f"bulk award of {self.achievement_id}: {self.status}"

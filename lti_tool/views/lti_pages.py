@@ -28,6 +28,7 @@ from ..models import Achievement, Award, LtiDeployment, LtiLaunch, LtiRegistrati
 from ..publication import achievement_registrar_facts
 from ..selectors import (
     badge_progress,
+    bulk_jobs_recent,
     course_badge,
     course_badges,
     course_roster,
@@ -91,7 +92,9 @@ def badge_page(request: HttpRequest) -> HttpResponse:
     notice = {"submitted": "Your evidence was sent. An assessor will review it.",
               "awarded": "Badge awarded. The learner's credential is signed and ready.",
               "revoked": "Award revoked. Verifiers now see it as revoked.",
-              "signed": "Signed off. The learner's progress is updated."}.get(request.GET.get("done", ""), "")
+              "signed": "Signed off. The learner's progress is updated.",
+              "bulk": "File checked: every line names a learner of this course. The awards are being issued; "
+                      "this page shows when they are done."}.get(request.GET.get("done", ""), "")
     return render(request, "lti_tool/lti/badge.html", badge_context(launch, request.GET.get("lt", ""),
                                                                     notice=notice))
 
@@ -146,6 +149,8 @@ def badge_context(launch: LtiLaunch, token: str, *, error: str = "", notice: str
         learners = [row for row in roster if row.is_learner]
         context.update(roster=roster, learner_count=len(learners),
                        earned_count=sum(1 for row in learners if row.award is not None))
+        if context["can_place"]:
+            context["bulk_jobs"] = bulk_jobs_recent(achievement=achievement, context=launch.context)
     return context
 
 

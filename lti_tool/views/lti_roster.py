@@ -1,4 +1,4 @@
-"""The instructor's roster actions on a badge link: award, revoke with a reason, sign off; CSV export.
+"""The instructor's roster actions on a badge link: award, revoke, sign off, bulk award; CSV export.
 
 Only members of the launch's own course can be acted on; award and revoke need an instructor (or
 admin), a sign-off needs one of the roles the requirement names.
@@ -10,6 +10,7 @@ import csv
 import io
 from urllib.parse import urlencode
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -19,12 +20,15 @@ from django.views.decorators.http import require_http_methods
 from ..lti import claims as c
 from ..selectors import course_member_learner, course_roster, learner_current_award
 from ..services.awards import award_issue, award_revoke
+from ..services.bulk import course_bulk_rows_parse
+from ..services.bulk_jobs import COURSE_MAX_ROWS, bulk_award_queue
 from ..services.errors import ServiceError
 from ..services.evidence import grant_record
 from .lti import error_page
 from .lti_pages import PLACERS, STAFF, PageRefused, _open_launch, badge_context, link_badge
 
 DONE = {"award": "awarded", "revoke": "revoked", "grant": "signed"}
+BULK_MAX_BYTES = 2 * 1024 * 1024
 
 
 @csrf_exempt  # the launch token in the form is the proof, as on the other LTI pages
@@ -62,6 +66,47 @@ def roster_action(request: HttpRequest) -> HttpResponse:
     except ServiceError as error:
         return render(request, "lti_tool/lti/badge.html", badge_context(launch, token, error=str(error)), status=400)
     return redirect(f"/lti/badge?{urlencode({'lt': token, 'done': DONE[action]})}", permanent=False)
+
+
+@csrf_exempt
+@xframe_options_exempt
+@require_http_methods(["POST"])
+def roster_bulk(request: HttpRequest) -> HttpResponse:
+    """Check a CSV of awards for the link's badge and queue it; show every problem by line, queue nothing."""
+    try:
+        launch = _open_launch(request, message_type=c.RESOURCE_LINK_REQUEST)
+        upload = request.FILES.get("csv")
+    except PageRefused as refused:
+        return error_page(request, str(refused), refused.status)
+    except RequestDataTooBig:
+        return error_page(request, f"the file is larger than {BULK_MAX_BYTES // (1024 * 1024)} MB", 413)
+    token = request.POST.get("lt", "")
+    achievement = link_badge(launch)
+    if achievement is None or launch.context is None or not PLACERS & set(launch.roles):
+        return error_page(request, "only the course's instructors award this badge", 403)
+
+    def refuse(problems: list[str]) -> HttpResponse:
+        context = badge_context(launch, token, error="Nothing was awarded: the file has problems, listed under "
+                                                     "“Award many at once” below.")
+        context["bulk_problems"] = problems[:200]
+        context["bulk_more"] = max(0, len(problems) - 200)
+        return render(request, "lti_tool/lti/badge.html", context, status=400)
+
+    if upload is None:
+        return refuse(["choose a CSV file"])
+    if upload.size > BULK_MAX_BYTES:
+        return refuse([f"the file is larger than {BULK_MAX_BYTES // (1024 * 1024)} MB"])
+    try:
+        text = upload.read().decode("utf-8")
+    except UnicodeDecodeError:
+        return refuse(["the file is not UTF-8 text; save it from your spreadsheet as “CSV UTF-8”"])
+    report = course_bulk_rows_parse(text=text, achievement=achievement, context=launch.context,
+                                    max_rows=COURSE_MAX_ROWS)
+    if report.problems:
+        return refuse(report.problems)
+    bulk_award_queue(achievement=achievement, context=launch.context, report=report,
+                     requested_by=launch.user.name or launch.user.sub, file_name=upload.name or "")
+    return redirect(f"/lti/badge?{urlencode({'lt': token, 'done': 'bulk'})}", permanent=False)
 
 
 @xframe_options_exempt

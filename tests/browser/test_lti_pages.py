@@ -267,3 +267,38 @@ def test_evidence_sent_reviewed_and_returned(page, client, lms, screenshot, tmp_
     assert "Please add the chart itself" in page.locator(".evidence").inner_text()
     assert page.get_by_role("button", name="Send again").is_visible()
     both_widths(page, screenshot, "lti-evidence-returned")
+
+
+def test_bulk_award_from_a_csv(page, client, lms, screenshot, tmp_path):
+    from lti_tool.services.bulk_jobs import bulk_awards_run_due
+
+    badge = course_badge(lms, "Peer Mentor", "Mentored first-year students through their first term.",
+                         "Mentor two first-years.", (DEMO / "data-literacy.svg").read_bytes())
+    custom = {BADGE_PARAMETER: str(badge.uuid)}
+    for sub, name in (("4", "Sam Student"), ("5", "Ada Learner"), ("6", "Noah Newcomer")):
+        launch(client, lms, sub=sub, name=name, roles=[LEARNER], custom=custom)
+    page.set_viewport_size(IFRAME)
+    page.goto(launch(client, lms, sub="3", name="Tina Teacher", roles=[INSTRUCTOR], custom=custom))
+    bad = tmp_path / "mentors.csv"
+    bad.write_text("email,narrative\n4@riverside.example.edu,Mentored two students in the autumn term\n"
+                   "someone@elsewhere.example.edu,\n4@riverside.example.edu,\n")
+    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.get_by_role("button", name="Check and award").click()
+    problems = page.locator("#bulk .problems")
+    problems.wait_for()
+    assert "line 3: no learner of this course" in problems.inner_text()
+    assert "line 4: same learner as line 2" in problems.inner_text()
+    both_widths(page, screenshot, "lti-bulk-award-problems")
+
+    good = tmp_path / "mentors-fixed.csv"
+    good.write_text("email,narrative\n4@riverside.example.edu,Mentored two students in the autumn term\n"
+                    "5@riverside.example.edu,Ran the weekly study group\n")
+    page.get_by_label("CSV file").set_input_files(str(good))
+    page.get_by_role("button", name="Check and award").click()
+    page.get_by_text("File checked").wait_for()
+    assert "being issued" in page.locator("#bulk").inner_text().lower()
+    assert bulk_awards_run_due() == 1
+    page.reload()
+    assert "2 awarded" in page.locator("#bulk").inner_text().lower()
+    assert "earned by 2 of 3 learners" in page.locator("main").inner_text()
+    both_widths(page, screenshot, "lti-bulk-award-done")

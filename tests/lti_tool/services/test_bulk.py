@@ -47,7 +47,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_issued(achievement, learne
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("", "no header"), ("name\nAda\n", "needs an 'email' or a 'student_id' column"),
+    ("", "no header"), ("name\nAda\n", "needs an 'email' or 'student_id' column"),
     ("email,colour\na@b.edu,red\n", "unknown column"), ("email\n", "no data rows"),
     ("email\n\x00\x01", "NUL"),
 ])
