@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ..background import claim_due
 from ..core.criteria.evaluate import Explainer, Outcome
-from ..core.criteria.facts import Earned, LearnerFacts
+from ..core.criteria.facts import Earned, LearnerFacts, MemberStatus
 from ..core.criteria.graph import order
 from ..core.criteria.policy import Action, AwardPolicy, Decision, Standing, decide
 from ..core.criteria.rules import CriteriaError, criteria_json, parse_criteria, prerequisites
@@ -129,6 +129,7 @@ def learner_evaluate(*, context: LtiContext, learner: Learner, now: datetime | N
     facts = facts or learners_facts_load(context=context, learners=[learner], now=now)[learner.pk]
     results = []
     standings = learner_standings(achievements=[badge for badge, _explainer in badges], learner=learner, now=now)
+    left = facts.membership is not None and facts.membership.status is not MemberStatus.ACTIVE
     for achievement, explainer in badges:
         outcome = explainer(facts_for_badge(facts, achievement))
         standing = standings[achievement.pk]
@@ -136,7 +137,7 @@ def learner_evaluate(*, context: LtiContext, learner: Learner, now: datetime | N
                              revoke_on_regression=achievement.revoke_on_regression,
                              retroactive=achievement.retroactive)
         decision = decide(policy, outcome.status, standing, met_at=outcome.at,
-                          activated_at=achievement.rules_active_since)
+                          activated_at=achievement.rules_active_since, left_course=left)
         award = None
         if decision.action is Action.AWARD:
             award = _award(Achievement.objects.select_related("issuer").get(pk=achievement.pk), learner, context,

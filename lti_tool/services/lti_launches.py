@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..selectors import linkable_badge
 from .errors import ServiceError
+from .facts import fact_record
 from .lms_sync import lms_sync_on_launch
 
 logger = logging.getLogger(__name__)
@@ -160,7 +161,13 @@ def _created(create, get):
 def _membership(context: LtiContext, user: LtiUser, roles: list[str], lti_roles: list[Any], now) -> None:
     raw = [role for role in lti_roles if isinstance(role, str)][:50]
     fields = {"roles": roles, "lti_roles": raw, "status": "active", "last_seen_at": now}
-    if not LtiMembership.objects.filter(context=context, user=user).update(**fields):
+    if LtiMembership.objects.filter(context=context, user=user).exclude(status="active").update(**fields):
+        # The roster had them leave and here they are again: say so to the criteria, which award
+        # nobody who has left (the next roster read confirms or corrects it).
+        fact_record(context=context, learner=user.learner, kind="membership", key="",
+                    value={"status": "Active", "roles": list(roles), "groups": []}, source="lti-launch",
+                    observed_at=now, now=now)
+    elif not LtiMembership.objects.filter(context=context, user=user).update(**fields):
         _created(lambda: LtiMembership.objects.create(context=context, user=user, **fields),
                  lambda: LtiMembership.objects.filter(context=context, user=user).update(**fields))
 

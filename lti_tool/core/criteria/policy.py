@@ -46,13 +46,17 @@ class Decision:
 
 
 def decide(policy: AwardPolicy, status: int, standing: Standing, *, met_at: datetime | None,
-           activated_at: datetime | None) -> Decision:
+           activated_at: datetime | None, left_course: bool = False) -> Decision:
     """Return award, revoke or nothing for one learner, with the reason code.
 
     ``status`` is the root's evaluation (met / not met / unknown); unknown changes nothing.
     ``met_at`` is when the criteria became met (:attr:`Outcome.at`), ``activated_at`` when the
     badge became active; without retroactive awards a learner qualifies only after activation.
+    ``left_course``: the roster says the learner is no longer active in the course (NRPS 2.0 §2.3
+    ``Inactive`` or ``Deleted``); rules award nobody who has left, and take nothing away for leaving.
     """
+    if status == MET and left_course and standing not in (Standing.ACTIVE_BY_RULE, Standing.ACTIVE_BY_PERSON):
+        return Decision(Action.NONE, "left_course")
     if status == MET:
         if standing in (Standing.ACTIVE_BY_RULE, Standing.ACTIVE_BY_PERSON):
             return Decision(Action.NONE, "already_held")

@@ -36,3 +36,15 @@ FORWARD = AwardPolicy(retroactive=False)
 def test_decisions(policy, status, standing, met_at, action, reason):
     decision = decide(policy, status, standing, met_at=met_at, activated_at=at(0))
     assert (decision.action, decision.reason) == (action, reason)
+
+
+@pytest.mark.parametrize(("policy", "status", "standing", "action", "reason"), [
+    (ONCE, MET, Standing.NONE, Action.NONE, "left_course"),
+    (RE_EARNABLE, MET, Standing.EXPIRED, Action.NONE, "left_course"),
+    (ONCE, MET, Standing.REVOKED_BY_RULE, Action.NONE, "left_course"),
+    (ONCE, MET, Standing.ACTIVE_BY_RULE, Action.NONE, "already_held"),  # leaving takes nothing away
+    (STRICT, NOT_MET, Standing.ACTIVE_BY_RULE, Action.REVOKE, "criteria_no_longer_met"),
+])
+def test_learners_who_left_the_course_are_not_awarded(policy, status, standing, action, reason):
+    decision = decide(policy, status, standing, met_at=at(1), activated_at=at(0), left_course=True)
+    assert (decision.action, decision.reason) == (action, reason)

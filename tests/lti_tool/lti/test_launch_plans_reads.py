@@ -27,3 +27,18 @@ def test_a_launch_plans_the_reads_after_it_commits(client, deployment, platform,
     course = LtiContext.objects.get(context_id="2")
     assert course.ags_lineitems_url == AGS["lineitems"] and course.ags_scopes == AGS["scope"]
     assert set(CourseSync.objects.filter(context=course).values_list("kind", flat=True)) == {"ags", "nrps"}
+
+
+def test_a_learner_the_roster_had_leave_who_launches_again_is_a_member_again(client, deployment, platform):
+    from lti_tool.models import CourseFact, LtiMembership
+
+    course = {"id": "2", "title": "LTI101"}
+    assert platform.launch(client, sub="6", context=course).response.status_code == 303
+    membership = LtiMembership.objects.get(user__sub="6")
+    LtiMembership.objects.filter(pk=membership.pk).update(status="deleted")  # as an NRPS read that lost them
+    assert not CourseFact.objects.filter(kind="membership").exists()  # ordinary launches write no fact
+    client.cookies.clear()
+    assert platform.launch(client, sub="6", context=course).response.status_code == 303
+    membership.refresh_from_db()
+    fact = CourseFact.objects.get(kind="membership", learner=membership.user.learner)
+    assert membership.status == "active" and (fact.source, fact.value["status"]) == ("lti-launch", "Active")

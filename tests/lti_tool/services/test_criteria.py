@@ -210,3 +210,30 @@ def test_a_fact_that_arrives_during_an_evaluation_is_evaluated_too(course, badge
     assert run(1) == 2
     assert len(awards_of(badge, learner)) == 1
     assert not PendingEvaluation.objects.filter(done_at__isnull=True).exists()
+
+
+def member(course, learner, status, day, source="nrps"):
+    fact_record(context=course, learner=learner, kind="membership", key="",
+                value={"status": status, "roles": ["learner"], "groups": []}, source=source, observed_at=at(day),
+                now=at(day))
+
+
+def test_a_learner_who_left_the_course_is_not_awarded_until_they_are_back(course, badge, learner):
+    member(course, learner, "Active", 1)
+    lab(course, learner, "complete_pass", 1)
+    member(course, learner, "Deleted", 2)  # unenrolled; the LMS still reports the old score
+    score(course, learner, 90, 3)
+    run(3)
+    assert awards_of(badge, learner) == []
+    member(course, learner, "Active", 4, source="lti-launch")  # re-enrolled and launched again
+    run(4)
+    assert [a.source for a in awards_of(badge, learner)] == ["rule"]
+
+
+def test_leaving_the_course_takes_no_badge_away(course, badge, learner):
+    lab(course, learner, "complete_pass", 1)
+    score(course, learner, 90, 1)
+    run(1)
+    member(course, learner, "Inactive", 2)
+    run(2)
+    assert [a.revoked_at for a in awards_of(badge, learner)] == [None]
