@@ -172,6 +172,10 @@ class EvidenceSubmission(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["context", "status"], name="evidence_queue")]
+        constraints = [  # one submission waiting or approved per requirement: two first sends cannot both land
+            models.UniqueConstraint(fields=["achievement", "requirement_id", "context", "learner"],
+                                    condition=models.Q(status__in=["submitted", "approved"]),
+                                    name="evidence_one_open")]
 
     def __str__(self) -> str:
         return f"evidence {self.uuid} for {self.requirement_id} ({self.status})"

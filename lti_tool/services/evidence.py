@@ -15,7 +15,7 @@ import re
 from datetime import datetime
 
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..models import Achievement, EvidenceSubmission, Learner, LtiContext
@@ -90,6 +90,17 @@ def evidence_submit(*, achievement: Achievement, requirement_id: str, context: L
             raise EvidenceRefusedError("only PDF, PNG, JPEG or plain-text files can be attached")
     if not (text or url or file_data):
         raise EvidenceRefusedError("add some text, a link or a file")
+    try:
+        return _submission_save(achievement=achievement, requirement_id=requirement_id, context=context,
+                                learner=learner, text=text, url=url, file_name=file_name, file_data=file_data,
+                                media_type=media_type, now=now)
+    except IntegrityError:  # a second send of the same first evidence, at the same moment
+        raise EvidenceRefusedError("this evidence is already waiting for review") from None
+
+
+def _submission_save(*, achievement: Achievement, requirement_id: str, context: LtiContext, learner: Learner,
+                     text: str, url: str, file_name: str, file_data: bytes | None, media_type: str,
+                     now: datetime) -> EvidenceSubmission:
     with transaction.atomic():
         held = (EvidenceSubmission.objects.select_for_update()
                 .filter(achievement=achievement, requirement_id=requirement_id, context=context, learner=learner)

@@ -112,3 +112,19 @@ def test_concurrent_awards_get_gapless_unique_feed_positions(achievement):
     _, errors = race(6, lambda i: award_issue(achievement=achievement, learner=learners[i], issued_by="test"))
     assert errors == []
     assert sorted(FeedEvent.objects.values_list("position", flat=True)) == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_two_first_sends_of_the_same_evidence_store_one(course, learner, trial):
+    from lti_tool.models import EvidenceSubmission
+    from lti_tool.services.criteria import achievement_rules_set
+    from lti_tool.services.evidence import EvidenceRefusedError, evidence_submit
+
+    from .criteriakit import course_badge
+
+    badge = course_badge(course)
+    achievement_rules_set(achievement=badge, rules={"type": "evidence", "id": "work", "prompt": "Show it"})
+    sent, errors = race(2, lambda i: evidence_submit(achievement=badge, requirement_id="work", context=course,
+                                                     learner=learner, text=f"attempt {i}"))
+    assert len(sent) == 1 and [type(e) for e in errors] == [EvidenceRefusedError], errors
+    assert EvidenceSubmission.objects.filter(achievement=badge, learner=learner).count() == 1
