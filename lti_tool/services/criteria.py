@@ -21,9 +21,10 @@ from ..core.criteria.facts import Earned, LearnerFacts, MemberStatus
 from ..core.criteria.graph import order
 from ..core.criteria.policy import Action, AwardPolicy, Decision, Standing, decide
 from ..core.criteria.rules import CriteriaError, criteria_json, parse_criteria, prerequisites
+from ..evaluation_reads import AwardRow, badge_versions, cache_course_badges, cached_course_badges, learner_state_load
 from ..models import Achievement, Award, CourseFact, Learner, LtiContext, LtiMembership, PendingEvaluation
 from ..public_ids import parse_uuid
-from ..selectors import BADGE_POLICY_FIELDS, badge_rules, facts_for_badge, learners_facts_load
+from ..selectors import BADGE_POLICY_FIELDS, badge_rules, facts_for_badge
 from .awards import award_issue, award_revoke
 from .errors import InvalidSpecError, NotIssuableError
 from .facts import evaluation_request
@@ -85,13 +86,22 @@ class BadgeResult:
 
 
 def course_rule_badges(*, context: LtiContext) -> list[tuple[Achievement, Explainer]]:
-    """Return the course's issuable badges that have rules, prerequisites first, with their explainers."""
+    """Return the course's issuable badges that have rules, prerequisites first, with their explainers.
+
+    Kept per process for as long as every badge's (id, updated_at, status) in the database is unchanged.
+    """
+    versions = badge_versions(deployment_id=context.deployment_id, context_id=context.pk)
+    held = cached_course_badges(context.pk, versions)
+    if held is not None:
+        return held
     badges = {str(a.uuid): a for a in Achievement.objects.filter(
         deployment_id=context.deployment_id, lti_context=context, criteria_rules__isnull=False,
         status__in=Achievement.ISSUABLE).only(*BADGE_POLICY_FIELDS)}  # the full badge is read only to award it
     compiled = {key: badge_rules(badge) for key, badge in badges.items()}
     ordered = order({key: needs & badges.keys() for key, (needs, _explainer) in compiled.items()})
-    return [(badges[key], compiled[key][1]) for key in ordered]
+    result = [(badges[key], compiled[key][1]) for key in ordered]
+    cache_course_badges(context.pk, versions, result)
+    return result
 
 
 def learner_standings(*, achievements: list[Achievement], learner: Learner, now: datetime) -> dict[int, Standing]:
@@ -104,7 +114,7 @@ def learner_standings(*, achievements: list[Achievement], learner: Learner, now:
     return {a.pk: _standing(latest.get(a.pk), now) for a in achievements}
 
 
-def _standing(latest: Award | None, now: datetime) -> Standing:
+def _standing(latest: Award | AwardRow | None, now: datetime) -> Standing:
     if latest is None:
         return Standing.NONE
     if latest.revoked_at is not None:
@@ -126,9 +136,14 @@ def learner_evaluate(*, context: LtiContext, learner: Learner, now: datetime | N
     badges = course_rule_badges(context=context) if badges is None else badges
     if not badges:
         return []
-    facts = facts or learners_facts_load(context=context, learners=[learner], now=now)[learner.pk]
+    if facts is None:
+        facts, latest = learner_state_load(context_id=context.pk, deployment_id=context.deployment_id,
+                                           learner_id=learner.pk, learner_uuid=str(learner.uuid), now=now)
+        standings = {badge.pk: _standing(latest.get(badge.pk), now) for badge, _explainer in badges}
+    else:
+        standings = learner_standings(achievements=[badge for badge, _explainer in badges], learner=learner,
+                                      now=now)
     results = []
-    standings = learner_standings(achievements=[badge for badge, _explainer in badges], learner=learner, now=now)
     left = facts.membership is not None and facts.membership.status is not MemberStatus.ACTIVE
     for achievement, explainer in badges:
         outcome = explainer(facts_for_badge(facts, achievement))

@@ -34,9 +34,12 @@ class FactRejectedError(ServiceError):
 
 @dataclass(frozen=True)
 class Recorded:
-    """What :func:`fact_record` did: ``changed`` False for a repeat or an older report."""
+    """What :func:`fact_record` did: ``changed`` False for a repeat or an older report.
 
-    fact: CourseFact
+    ``fact`` is None when a held fact was updated in place (the one-statement path).
+    """
+
+    fact: CourseFact | None
     changed: bool
     outcome: str  # "created", "updated", "duplicate", "stale"
 
@@ -62,7 +65,13 @@ def fact_record(*, context: LtiContext, learner: Learner, kind: str, key: str, v
         raise FactRejectedError(f"the fact is dated {observed_at.isoformat()}, in the future; check the source's clock")
     key = "" if kind in f.KEYLESS_KINDS else key
     digest = key_digest(key)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nothing below is caught inside the block but the create's own
+        # The common case, a new value for a fact already held, is one conditional UPDATE.
+        if (CourseFact.objects.filter(context=context, learner=learner, kind=kind, key_digest=digest, source=source,
+                                      observed_at__lte=observed_at).exclude(value=value)
+                .update(value=value, observed_at=observed_at, recorded_at=now)):
+            evaluation_request(context=context, learner=learner, reason=f"fact:{kind}", now=now)
+            return Recorded(None, True, "updated")
         held = (CourseFact.objects.select_for_update()
                 .filter(context=context, learner=learner, kind=kind, key_digest=digest, source=source).first())
         if held is None:

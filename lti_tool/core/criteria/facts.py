@@ -261,6 +261,10 @@ def _texts(value: Any) -> frozenset[str]:
     return frozenset(_text(item, "role or group") for item in value)
 
 
+def _value_rank(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 def learner_facts(learner: str, records: Iterable[FactRecord]) -> LearnerFacts:
     """Fold a learner's stored facts into :class:`LearnerFacts`.
 
@@ -268,16 +272,18 @@ def learner_facts(learner: str, records: Iterable[FactRecord]) -> LearnerFacts:
     source that sorts last, then the value that sorts last, so the result never depends on the
     order of ``records``.
     """
-    latest: dict[tuple[str, str], tuple[tuple[datetime, str, str], Fact]] = {}
+    latest: dict[tuple[str, str], tuple[tuple[datetime, str], Any, Fact]] = {}
     for record in records:
-        fact = parse_fact(record.kind, record.value, source=record.source, observed_at=record.observed_at)
         slot = (record.kind, "" if record.kind in KEYLESS_KINDS else record.key)
-        rank = (record.observed_at, record.source, json.dumps(record.value, sort_keys=True, default=str))
+        rank = (record.observed_at, record.source)
         held = latest.get(slot)
-        if held is None or rank > held[0]:
-            latest[slot] = (rank, fact)
+        if held is not None and (rank < held[0] or (rank == held[0] and _value_rank(record.value)
+                                                     <= _value_rank(held[1]))):
+            continue
+        fact = parse_fact(record.kind, record.value, source=record.source, observed_at=record.observed_at)
+        latest[slot] = (rank, record.value, fact)
     by_kind: dict[str, dict[str, Any]] = {kind: {} for kind in FACT_KINDS}
-    for (kind, key), (_rank, fact) in sorted(latest.items(), key=lambda item: item[0]):
+    for (kind, key), (_rank, _value, fact) in sorted(latest.items(), key=lambda item: item[0]):
         by_kind[kind][key] = fact
     return LearnerFacts(
         learner=learner,
