@@ -1,6 +1,6 @@
 """Persistent records of the tool service."""
 
-from .achievements import Achievement
+from .achievements import Achievement, AchievementChange
 from .api_clients import ApiClient, ApiJwtUse, ApiToken
 from .awards import Award, AwardQuerySet, BulkAwardJob, PermanentRecordError
 from .criteria import CourseFact, CourseSync, EvidenceSubmission, GradebookScore, PendingEvaluation
@@ -26,6 +26,7 @@ from .status_lists import StatusList
 
 __all__ = [
     "Achievement",
+    "AchievementChange",
     "ApiClient",
     "ApiJwtUse",
     "ApiToken",

@@ -1,6 +1,7 @@
 """Achievement definitions (what a badge stands for) with the registrar's metadata."""
 
 import uuid
+from uuid import uuid4
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -76,6 +77,18 @@ class Achievement(models.Model):
         default=True, help_text="Award learners who already qualified when the rules were switched on")
     rules_active_since = models.DateTimeField(null=True, blank=True)
 
+    # Governance: versions of one credential share a lineage; the registrar approves one version.
+    lineage = models.UUIDField(default=uuid4, editable=False, db_index=True,
+                               help_text="Shared by every version of the same credential")
+    version_number = models.PositiveIntegerField(default=1)
+    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="superseded_by")
+    approval_requested_at = models.DateTimeField(null=True, blank=True,
+                                                 help_text="A course badge's request to join the catalog")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.CharField(max_length=200, blank=True)
+    ce_ctid = models.CharField(max_length=64, blank=True, help_text="Credential Engine CTID (ce-…)")
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -92,3 +105,42 @@ class Achievement(models.Model):
     @property
     def issuable(self) -> bool:
         return self.status in self.ISSUABLE
+
+    @property
+    def registrar_approved(self) -> bool:
+        """Whether the registrar stands behind this version: only these reach the catalog and the feed."""
+        return self.approved_at is not None and self.status != self.Status.DRAFT
+
+
+class AchievementChange(models.Model):
+    """One step in an achievement's life: who did what, when, from which status to which, and why.
+
+    .. pii: the actor's name.
+    .. pii_types: name
+    .. pii_retirement: retained (governance record)
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        EDITED = "edited", "Edited"
+        SUBMITTED = "submitted", "Submitted for approval"
+        APPROVAL_REQUESTED = "approval_requested", "Course badge put forward for the catalog"
+        APPROVED = "approved", "Approved"
+        RETURNED = "returned", "Returned with comments"
+        ACTIVATED = "activated", "Activated"
+        RETIRED = "retired", "Retired"
+        REVISED = "revised", "New version started"
+
+    achievement = models.ForeignKey(Achievement, on_delete=models.PROTECT, related_name="changes")
+    action = models.CharField(max_length=24, choices=Action.choices)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    actor = models.CharField(max_length=200)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.achievement_id} {self.action} by {self.actor}"

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 
 from ..core.data import ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES, RESULT_TYPES
-from ..models import Achievement, Issuer, LtiContext, LtiDeployment, StoredImage
+from ..models import Achievement, AchievementChange, Issuer, LtiContext, LtiDeployment, StoredImage
 from .errors import ImageRejectedError, InvalidSpecError, ServiceError
 from .images import image_store
 from .text import has_control_characters, is_http_url
@@ -34,25 +34,36 @@ TEXT_FIELDS = {
 KNOWN_KEYS = {
     *TEXT_FIELDS, "criteria", "criteria_url", "image", "achievement_type", "tags", "language", "credits_available",
     "alignments", "alignment", "learning_outcomes", "other_identifiers", "issuing_unit", "credit_type",
-    "clock_hours", "effective_date", "expiration_date", "valid_for_days", "re_earnable", "status", "issuer",
+    "clock_hours", "effective_date", "expiration_date", "valid_for_days", "re_earnable", "status", "issuer", "ctid",
 }
+_CTID = re.compile(r"^ce-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def achievement_define(*, issuer: Issuer, spec: Mapping[str, Any], image: StoredImage | None = None,
-                       deployment: LtiDeployment | None = None, lti_context: LtiContext | None = None) -> Achievement:
+                       deployment: LtiDeployment | None = None, lti_context: LtiContext | None = None,
+                       defined_by: str = "registrar") -> Achievement:
     """Create an achievement from a definition; raise :class:`InvalidSpecError` listing every problem.
 
-    Badges made inside a course pass the course's ``deployment`` (tenant) and ``lti_context``.
+    Badges made inside a course pass the course's ``deployment`` (tenant) and ``lti_context``. A
+    catalog definition (no course) with status approved or active counts as approved by ``defined_by``.
     """
     fields = parse_achievement_spec(spec)
     with transaction.atomic():
-        return Achievement.objects.create(issuer=issuer, image=image, deployment=deployment, lti_context=lti_context,
-                                          **fields)
+        achievement = Achievement.objects.create(issuer=issuer, image=image, deployment=deployment,
+                                                 lti_context=lti_context, **fields)
+        if achievement.issuable and lti_context is None:
+            # The definition file is the registrar's own: one defined approved or active is approved.
+            Achievement.objects.filter(pk=achievement.pk).update(approved_at=achievement.created_at,
+                                                                 approved_by=defined_by)
+            achievement.approved_at, achievement.approved_by = achievement.created_at, defined_by
+        AchievementChange.objects.create(achievement=achievement, action=AchievementChange.Action.CREATED,
+                                         to_status=achievement.status, actor=defined_by, at=achievement.created_at)
+        return achievement
 
 
 def achievement_create_in_course(*, deployment: LtiDeployment, context: LtiContext | None, name: str,
                                  description: str, criteria: str, image_data: bytes | None = None,
-                                 image_content_type: str | None = None) -> Achievement:
+                                 image_content_type: str | None = None, created_by: str = "") -> Achievement:
     """Create a badge in an LMS course (the Deep Linking picker); it is issued by the deployment's issuer.
 
     The badge belongs to the course's deployment (tenant) and course. The image, when given, is checked
@@ -88,8 +99,12 @@ def achievement_create_in_course(*, deployment: LtiDeployment, context: LtiConte
                 problems.append(f"image: {error}")
         if problems:
             raise InvalidSpecError(problems)  # leaving the block rolls back a stored image
-        return Achievement.objects.create(issuer=deployment.issuer, image=image, deployment=deployment,
-                                          lti_context=context, **fields)
+        achievement = Achievement.objects.create(issuer=deployment.issuer, image=image, deployment=deployment,
+                                                 lti_context=context, **fields)
+        AchievementChange.objects.create(achievement=achievement, action=AchievementChange.Action.CREATED,
+                                         to_status=achievement.status, actor=created_by or "instructor",
+                                         at=achievement.created_at)
+        return achievement
 
 
 def parse_achievement_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -221,6 +236,11 @@ def parse_achievement_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(data["re_earnable"], bool):
             problems.append("re_earnable: must be true or false")
         fields["re_earnable"] = bool(data["re_earnable"])
+    if data.get("ctid"):
+        if not isinstance(data["ctid"], str) or not _CTID.match(data["ctid"]):
+            problems.append("ctid: a Credential Engine CTID looks like ce-1b0e8c5e-7bd6-4a39-a1e9-6f0d5b6c2a11")
+        else:
+            fields["ce_ctid"] = data["ctid"]
     status = data.get("status", Achievement.Status.ACTIVE)
     if status not in Achievement.Status.values:
         problems.append(f"status: must be one of {', '.join(Achievement.Status.values)}")

@@ -42,10 +42,13 @@ def achievement_rules_set(*, achievement: Achievement, rules: Any, revoke_on_reg
     """Give a course badge its criteria and award policy, then queue the course for evaluation.
 
     Raises:
-        InvalidSpecError: the rules do not parse, name a badge that is not in this tenant, or make
-            badge prerequisites loop.
+        InvalidSpecError: the rules do not parse, name a badge that is not in this tenant, make
+            badge prerequisites loop, or the badge is approved (its meaning changes by new version only).
     """
     now = now or timezone.now()
+    if achievement.approved_at is not None and achievement.status != Achievement.Status.DRAFT:
+        raise InvalidSpecError([f"{achievement.name} is approved by the registrar; change its criteria in a new "
+                                "version (achievement_revise), which the registrar approves again"])
     try:
         tree = parse_criteria(rules)
     except CriteriaError as error:

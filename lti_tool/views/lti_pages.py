@@ -194,7 +194,7 @@ def deep_link(request: HttpRequest) -> HttpResponse:
                 created = achievement_create_in_course(
                     deployment=launch.deployment, context=launch.context, **{key: form[key] for key in FORM_FIELDS},
                     image_data=upload.read() if upload is not None else None,
-                    image_content_type=_declared_type(upload))
+                    image_content_type=_declared_type(upload), created_by=launch.user.name or launch.user.sub)
             except InvalidSpecError as error:
                 problems.extend(error.problems)
             except ServiceError as error:
