@@ -68,6 +68,15 @@ DEFAULTS: dict[str, Any] = {
     # Dynamic Registration fetching from / posting to private addresses: the URLs come from whoever
     # holds the registration code, so None = allowed unless ACCOLADE_ENV is production.
     "LTI_REGISTRATION_ALLOW_PRIVATE": None,
+    # Registrar feed delivery: private addresses (a campus SIS on the internal network) only if
+    # allowed; seconds per request; the retry schedule (None: Standard Webhooks, about three days);
+    # how long an endpoint may fail before it is switched off (seconds); how long an old webhook
+    # secret keeps signing after a rotation (seconds).
+    "FEED_ALLOW_PRIVATE": False,
+    "FEED_TIMEOUT": 15.0,
+    "FEED_RETRY_SCHEDULE": None,
+    "FEED_DISABLE_AFTER": 5 * 24 * 3600,
+    "FEED_SECRET_OVERLAP": 24 * 3600,
 }
 
 

@@ -5,6 +5,8 @@ Environment variables:
     SECRET_KEY              Django secret; required in production.
     DATABASE_URL            e.g. postgres://user@127.0.0.1:5432/accolade; default: SQLite in var/.
     ACCOLADE_PUBLIC_URL     public base URL of this service (issuer ids, credential ids).
+    ACCOLADE_FEED_*         registrar feed delivery: ALLOW_PRIVATE (1: a SIS on a private address),
+                            TIMEOUT (seconds), RETRY_SCHEDULE (seconds, comma-separated).
     ACCOLADE_KEK            key-encryption key for private keys at rest: 32 bytes, base64url;
                             required in production. Older keys for rotation: ACCOLADE_KEK_OLD
                             (comma-separated). Or ACCOLADE_KEK_FILE: a file holding the key
@@ -154,6 +156,12 @@ ACCOLADE = {
     # Dynamic Registration with an LMS on a private address (campus network): off in production.
     "LTI_REGISTRATION_ALLOW_PRIVATE": os.environ.get(
         "ACCOLADE_LTI_REGISTRATION_ALLOW_PRIVATE", "0" if PRODUCTION else "1") == "1",
+    # Registrar feed: a SIS on the campus network (private address) only if allowed; seconds per
+    # request; retry schedule in seconds, comma-separated (empty: Standard Webhooks, about 3 days).
+    "FEED_ALLOW_PRIVATE": os.environ.get("ACCOLADE_FEED_ALLOW_PRIVATE", "0") == "1",
+    "FEED_TIMEOUT": float(os.environ.get("ACCOLADE_FEED_TIMEOUT", "15")),
+    "FEED_RETRY_SCHEDULE": tuple(float(step) for step in os.environ.get("ACCOLADE_FEED_RETRY_SCHEDULE", "").split(",")
+                                 if step.strip()) or None,
 }
 
 

@@ -4,7 +4,7 @@ from .achievements import Achievement, AchievementChange
 from .api_clients import ApiClient, ApiJwtUse, ApiToken
 from .awards import Award, AwardQuerySet, BulkAwardJob, PermanentRecordError
 from .criteria import CourseFact, CourseSync, EvidenceSubmission, GradebookScore, PendingEvaluation
-from .feed import FeedCounter, FeedEvent
+from .feed import FeedCounter, FeedDelivery, FeedEndpoint, FeedEvent
 from .images import StoredImage
 from .issuers import Issuer, SigningKey
 from .learners import Learner, LearnerIdentity
@@ -37,6 +37,8 @@ __all__ = [
     "CourseSync",
     "EvidenceSubmission",
     "FeedCounter",
+    "FeedDelivery",
+    "FeedEndpoint",
     "FeedEvent",
     "GradebookScore",
     "Issuer",

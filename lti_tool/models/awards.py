@@ -59,6 +59,8 @@ class Award(models.Model):
     revocation_reason = models.TextField(blank=True)
     revoked_by = models.CharField(max_length=200, blank=True)
     superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    expiry_recorded_at = models.DateTimeField(null=True, blank=True,
+                                              help_text="When the expiry sweep wrote credential.expired")
 
     objects = AwardQuerySet.as_manager()
 
@@ -70,7 +72,10 @@ class Award(models.Model):
                                     name="award_one_current_per_learner"),
             models.UniqueConstraint(fields=["status_list", "status_index"], name="award_unique_status_index"),
         ]
-        indexes = [models.Index(fields=["learner", "achievement"])]
+        indexes = [models.Index(fields=["learner", "achievement"]),
+                   models.Index(fields=["valid_until"], condition=models.Q(expiry_recorded_at__isnull=True,
+                                                                           valid_until__isnull=False),
+                                name="award_expiry_due")]
 
     def __str__(self) -> str:
         return f"{self.achievement} → {self.learner}"

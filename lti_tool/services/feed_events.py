@@ -32,14 +32,17 @@ def feed_event_record(*, type: str, issuer: Issuer, subject: str, data: dict[str
     if not transaction.get_connection().in_atomic_block:
         raise ServiceError("a feed event must be written in the transaction of its change")
     position = _next_position(issuer)
-    return FeedEvent.objects.create(issuer=issuer, position=position, type=type, subject=subject, data=data,
-                                    occurred_at=occurred_at, achievement=achievement, award=award, learner=learner)
+    event = FeedEvent.objects.create(issuer=issuer, position=position, type=type, subject=subject, data=data,
+                                     occurred_at=occurred_at, achievement=achievement, award=award, learner=learner)
+    from .feed_delivery import deliveries_plan  # the plan is part of writing the event
+    deliveries_plan(event=event)
+    return event
 
 
 def award_event_record(*, award: Award, type: str, occurred_at: datetime, reason: str = "") -> FeedEvent:
     """Record an award's change (awarded, revoked, expired, reissued) with a snapshot of what it is now."""
     data = {
-        "credential": _credential(award),
+        "credential": _credential(award, expired=type == FeedEvent.Type.EXPIRED),
         "achievement": achievement_summary(award.achievement),
         "learner": learner_summary(award.learner),
         "context": _context(award),
@@ -79,9 +82,9 @@ def learner_summary(learner: Learner) -> dict[str, Any]:
             "matchStatus": "matched" if matched else "unmatched"}
 
 
-def _credential(award: Award) -> dict[str, Any]:
+def _credential(award: Award, *, expired: bool = False) -> dict[str, Any]:
     base = award.achievement.issuer.base_url.rstrip("/")
-    status = "revoked" if award.revoked_at else "active"
+    status = "revoked" if award.revoked_at else "expired" if expired else "active"
     return {"id": award.public_id, "status": status, "validFrom": format_datetime(award.valid_from),
             "validUntil": format_datetime(award.valid_until) if award.valid_until else None,
             "awardedDate": format_datetime(award.awarded_date),

@@ -58,3 +58,43 @@ def _find_or_create(wanted: list[tuple[str, str, str]], *, name: str, source: st
         if (kind, scope, value) not in have:
             LearnerIdentity.objects.create(learner=learner, kind=kind, scope=scope, value=value, source=source)
     return learner
+
+
+def learner_sis_id_link(*, learner: Learner, sis_id: str, by: str, scope: str = "") -> LearnerIdentity:
+    """Give a learner the student (SIS) id the registrar matched them to; release their parked feed events.
+
+    Writes ``learner.identity_linked`` to the feed of every issuer that holds awards of the learner,
+    in the same transaction, and lets the learner's parked deliveries go out in order.
+
+    Raises:
+        ServiceError: an empty id, the id already belongs to another learner (an identifier
+            conflict for the registrar to resolve), or the learner already has a different SIS id.
+    """
+    from ..models import Award, FeedEvent
+    from .feed_delivery import deliveries_unpark
+    from .feed_events import feed_event_record, learner_summary
+
+    sis_id = sis_id.strip()
+    if not sis_id or len(sis_id) > 320:
+        raise ServiceError("give a student (SIS) id of 1 to 320 characters")
+    with transaction.atomic():
+        held = LearnerIdentity.objects.select_for_update().filter(kind="sisSourcedId", scope=scope, value=sis_id) \
+            .first()
+        if held is not None and held.learner_id != learner.pk:
+            raise ServiceError(f"SIS id {sis_id} already belongs to another learner ({held.learner}); "
+                               "resolve the conflict before linking")
+        if held is not None:
+            return held
+        if learner.identities.filter(kind="sisSourcedId", scope=scope).exists():
+            raise ServiceError(f"{learner} already has a different SIS id")
+        identity = LearnerIdentity.objects.create(learner=learner, kind="sisSourcedId", scope=scope, value=sis_id,
+                                                  source=f"registrar:{by}"[:64])
+        now = identity.created_at
+        issuers = {award.achievement.issuer for award in
+                   Award.objects.filter(learner=learner).select_related("achievement__issuer")}
+        for issuer in sorted(issuers, key=lambda i: i.pk):
+            feed_event_record(type=FeedEvent.Type.IDENTITY_LINKED, issuer=issuer, subject=learner.subject_id,
+                              data={"learner": learner_summary(learner), "linkedBy": by}, occurred_at=now,
+                              learner=learner)
+        deliveries_unpark(learner_id=learner.pk)
+    return identity

@@ -147,6 +147,11 @@ class _Target:
         self.scheme, self.host, self.port, self.address, self.path = scheme, host, port, address, path
 
 
+def url_check(url: str, *, allow_private: bool) -> None:
+    """Raise :class:`ResolveError` unless ``url`` passes the guard (scheme, no tricks, public address)."""
+    _checked_target(url, allow_private=allow_private)
+
+
 def _checked_target(url: str, *, allow_private: bool) -> _Target:
     """Parse ``url`` as urllib3 does, refuse tricks, resolve the host once and vet its addresses."""
     if "\\" in url or any(ord(ch) < 0x21 or ord(ch) > 0x7E for ch in url):

@@ -1,0 +1,1 @@
+"""Registrar feed shapes, framework-free: CloudEvents rendering, Standard Webhooks signing, retry schedule."""

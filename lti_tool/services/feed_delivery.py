@@ -1,0 +1,234 @@
+"""Deliver the registrar feed: at least once, in order per learner, retried on a schedule, never lost.
+
+Registrar research digest 5.4. Every event is planned as one :class:`FeedDelivery` per endpoint
+in the same transaction that writes the event (so a planned delivery exists exactly when its event
+does). Runners claim due deliveries with a lease; an event about a learner waits while an earlier
+event about the same learner to the same endpoint is still on its way (per-learner order). A
+delivery that fails waits on the retry schedule (:mod:`lti_tool.core.registrar.retries`),
+honouring ``Retry-After``; after the schedule it is dead, kept, and can be replayed. An endpoint
+answering ``410 Gone`` or failing for ``FEED_DISABLE_AFTER`` is switched off; its deliveries wait.
+A runner killed mid-delivery leaves the row claimed until its lease ends; the next runner sends
+it again with the same ``webhook-id``, which is how the receiver drops the repeat.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from ..background import claim_due, wake_on_commit
+from ..conf import tool_settings
+from ..core.ports import ResolveError
+from ..core.registrar.events import LEARNER_TYPES, Disclosure, StoredEvent, disclosed_types, render, wanted
+from ..core.registrar.retries import STANDARD_SCHEDULE, next_delay, parse_retry_after
+from ..core.registrar.webhooks import headers as webhook_headers
+from ..models import Award, FeedDelivery, FeedEndpoint, FeedEvent
+from .errors import ServiceError
+from .feed_endpoints import feed_endpoint_secrets
+from .feed_events import learner_summary
+from .resolution import fetch
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=120)
+MAX_RESPONSE = 64 * 1024
+Status = FeedDelivery.Status
+
+
+def deliveries_plan(*, event: FeedEvent) -> int:
+    """Plan the event's delivery to each of its issuer's endpoints that takes it; return how many.
+
+    Only events about credentials the registrar approved reach the feed (course badges outside the
+    catalog stay in the LMS). An event about a learner the SIS cannot match yet is parked.
+    """
+    if event.achievement is not None and not event.achievement.registrar_approved:
+        return 0
+    parked = event.type in LEARNER_TYPES and event.type != FeedEvent.Type.IDENTITY_LINKED and \
+        (event.data.get("learner") or {}).get("matchStatus") == "unmatched"
+    rows = [FeedDelivery(endpoint=endpoint, event=event, position=event.position, learner_id=event.learner_id,
+                         status=Status.PARKED if parked else Status.PENDING, was_parked=parked,
+                         next_at=event.occurred_at)
+            for endpoint in FeedEndpoint.objects.filter(issuer_id=event.issuer_id).only("pk", "event_types")
+            if wanted(event.type, endpoint.event_types)]
+    FeedDelivery.objects.bulk_create(rows)
+    if rows and not parked:
+        wake_on_commit()
+    return len(rows)
+
+
+def feed_deliveries_run_due(*, limit: int = 100, now: datetime | None = None) -> int:
+    """Send up to ``limit`` due deliveries; return how many were tried."""
+    tried = 0
+    while tried < limit:
+        current = now or timezone.now()
+        delivery = claim_due(_due(current), now=current, lease=LEASE)
+        if delivery is None:
+            break
+        tried += 1
+        try:
+            _deliver(delivery, current)
+        except Exception as error:  # a bug or the database: keep the row, try again later
+            logger.exception("feed delivery %s failed unexpectedly", delivery.pk)
+            FeedDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(
+                claimed_until=None, next_at=current + timedelta(minutes=1),
+                last_error=f"{type(error).__name__}: {error}"[:2000])
+    return tried
+
+
+def _due(now: datetime):
+    earlier = FeedDelivery.objects.filter(endpoint_id=OuterRef("endpoint_id"), learner_id=OuterRef("learner_id"),
+                                          position__lt=OuterRef("position"),
+                                          status__in=[Status.PENDING, Status.PARKED])
+    return (FeedDelivery.objects.filter(status=Status.PENDING, next_at__lte=now, endpoint__enabled=True)
+            .filter(Q(learner_id__isnull=True) | ~Exists(earlier)).order_by("next_at", "position", "pk"))
+
+
+def _deliver(delivery: FeedDelivery, now: datetime) -> None:
+    endpoint = FeedEndpoint.objects.select_related("issuer").get(pk=delivery.endpoint_id)
+    event = FeedEvent.objects.select_related("award", "issuer", "learner").get(pk=delivery.event_id)
+    body_event = render_for(endpoint, event, parked=delivery.was_parked)
+    mine = FeedDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts)  # only while the lease is ours
+    if endpoint.kind == FeedEndpoint.Kind.ONEROSTER:
+        from .feed_oneroster import oneroster_send
+        outcome = oneroster_send(endpoint=endpoint, event=event, rendered=body_event, now=now)
+    else:
+        outcome = _webhook_send(endpoint, event, body_event, now)
+    if outcome.delivered:
+        mine.update(status=Status.DELIVERED, delivered_at=now, claimed_until=None, last_status=outcome.status,
+                    last_error="", response_excerpt=outcome.excerpt, disclosed=disclosed_types(body_event))
+        if endpoint.failing_since is not None:
+            FeedEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
+        return
+    logger.info("feed delivery %s to %s failed: %s", delivery.pk, endpoint.name, outcome.problem)
+    update: dict[str, Any] = {"claimed_until": None, "last_status": outcome.status,
+                              "last_error": outcome.problem[:2000], "response_excerpt": outcome.excerpt}
+    if outcome.gone:  # 410: the receiver says this endpoint is no more
+        update["next_at"] = now
+        FeedEndpoint.objects.filter(pk=endpoint.pk).update(
+            enabled=False, disabled_reason=f"the receiver answered 410 Gone on {now:%Y-%m-%d %H:%M} UTC")
+    else:
+        delay = next_delay(delivery.attempts, schedule=_schedule(), retry_after=outcome.retry_after)
+        if delay is None:
+            update["status"] = Status.DEAD
+        else:  # counted from the end of this attempt, which may have waited out the timeout
+            update["next_at"] = max(now, timezone.now()) + timedelta(seconds=delay)
+        _note_failure(endpoint, now)
+    mine.update(**update)
+
+
+def render_for(endpoint: FeedEndpoint, event: FeedEvent, *, parked: bool = False) -> dict[str, Any]:
+    """Return the CloudEvent this endpoint receives for ``event`` (a parked one with today's identifiers)."""
+    data = dict(event.data)
+    if parked and event.learner_id is not None and "learner" in data:
+        data["learner"] = learner_summary(event.learner)
+    stored = StoredEvent(id=str(event.uuid), position=event.position, type=event.type, subject=event.subject,
+                         time=event.occurred_at, data=data)
+    base = event.issuer.base_url.rstrip("/")
+    credential = event.award.credential if event.award_id and endpoint.payload == "full" else None
+    return render(stored, source=f"{base}/issuers/{event.issuer.uuid}", schema_base=f"{base}/schemas",
+                  disclosure=Disclosure(frozenset(endpoint.identifier_types), endpoint.payload),
+                  credential=credential)
+
+
+class Outcome:
+    """What one attempt came to."""
+
+    def __init__(self, *, delivered: bool, status: int | None = None, problem: str = "", excerpt: str = "",
+                 retry_after: float | None = None, gone: bool = False) -> None:
+        self.delivered, self.status, self.problem, self.excerpt = delivered, status, problem, excerpt
+        self.retry_after, self.gone = retry_after, gone
+
+
+def _webhook_send(endpoint: FeedEndpoint, event: FeedEvent, rendered: dict[str, Any], now: datetime) -> Outcome:
+    body = json.dumps(rendered, separators=(",", ":"), ensure_ascii=False).encode()
+    signed = webhook_headers(feed_endpoint_secrets(endpoint, now), str(event.uuid), int(time.time()), body)
+    return http_outcome(endpoint.url, method="POST", body=body, now=now, headers={
+        **signed, "Content-Type": "application/cloudevents+json; charset=utf-8",
+        "Idempotency-Key": str(event.uuid)})
+
+
+def http_outcome(url: str, *, method: str, body: bytes, headers: dict[str, str], now: datetime) -> Outcome:
+    """Send one request under the SSRF guard; 2xx delivers, anything else (redirects too) fails."""
+    try:
+        response = fetch(url, method=method, headers=headers, body=body, follow_redirects=False,
+                         allow_private=bool(tool_settings.FEED_ALLOW_PRIVATE), max_bytes=MAX_RESPONSE,
+                         timeout=float(tool_settings.FEED_TIMEOUT))
+    except ResolveError as error:
+        return Outcome(delivered=False, problem=str(error))
+    excerpt = response.body[:500].decode("utf-8", "replace")
+    if 200 <= response.status < 300:
+        return Outcome(delivered=True, status=response.status, excerpt=excerpt)
+    return Outcome(delivered=False, status=response.status, excerpt=excerpt, gone=response.status == 410,
+                   problem=f"HTTP {response.status} {response.reason}".strip(),
+                   retry_after=parse_retry_after(response.headers.get("retry-after"), now))
+
+
+def _note_failure(endpoint: FeedEndpoint, now: datetime) -> None:
+    if endpoint.failing_since is None:
+        FeedEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=now)
+    elif now - endpoint.failing_since > timedelta(seconds=tool_settings.FEED_DISABLE_AFTER):
+        FeedEndpoint.objects.filter(pk=endpoint.pk).update(
+            enabled=False, disabled_reason=f"failing since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC")
+        logger.warning("feed endpoint %s switched off after failing since %s", endpoint.name, endpoint.failing_since)
+
+
+def _schedule() -> tuple[float, ...]:
+    return tuple(tool_settings.FEED_RETRY_SCHEDULE or STANDARD_SCHEDULE)
+
+
+# -- replay, acknowledgement, identity --------------------------------------------------------------
+
+def feed_replay(*, endpoint: FeedEndpoint, first: int, last: int | None = None) -> int:
+    """Send events ``first``..``last`` (positions) to the endpoint again; return how many were queued.
+
+    Events that never had a delivery to this endpoint (it was added later) get one; parked
+    deliveries stay parked. Receivers drop repeats by event id.
+    """
+    if first < 1 or (last is not None and last < first):
+        raise ServiceError("give a position range: first ≥ 1 and last ≥ first")
+    now = timezone.now()
+    events = FeedEvent.objects.filter(issuer_id=endpoint.issuer_id, position__gte=first)
+    if last is not None:
+        events = events.filter(position__lte=last)
+    with transaction.atomic():
+        have = set(FeedDelivery.objects.filter(endpoint=endpoint, event__in=events).values_list("event_id", flat=True))
+        missing = [FeedDelivery(endpoint=endpoint, event=event, position=event.position, learner_id=event.learner_id,
+                                next_at=now) for event in events.select_related("achievement")
+                   if event.pk not in have and wanted(event.type, endpoint.event_types)
+                   and (event.achievement is None or event.achievement.registrar_approved)]
+        FeedDelivery.objects.bulk_create(missing)
+        again = FeedDelivery.objects.filter(endpoint=endpoint, event__in=events).exclude(status=Status.PARKED) \
+            .update(status=Status.PENDING, next_at=now, attempts=0, claimed_until=None)
+        wake_on_commit()
+    return again
+
+
+def feed_ack(*, issuer_id: int, event_id: str, sis_record_id: str = "", status: str = "received",
+             message: str = "") -> int:
+    """Record the SIS's acknowledgement of an event (its own record id); return how many deliveries it marks."""
+    if status not in ("received", "recorded", "rejected"):
+        raise ServiceError("status must be received, recorded or rejected")
+    return FeedDelivery.objects.filter(event__uuid=event_id, event__issuer_id=issuer_id).update(
+        acknowledged_at=timezone.now(), ack_status=status, sis_record_id=sis_record_id[:200],
+        ack_message=message[:2000])
+
+
+def deliveries_unpark(*, learner_id: int) -> int:
+    """Release a learner's parked deliveries (their identity is now linked); they go out in order."""
+    count = FeedDelivery.objects.filter(learner_id=learner_id, status=Status.PARKED).update(
+        status=Status.PENDING, next_at=timezone.now())
+    if count:
+        wake_on_commit()
+    return count
+
+
+def award_feed_events(award: Award):
+    """Return the feed events of one award, oldest first (for the registrar page)."""
+    return FeedEvent.objects.filter(award=award).order_by("position")
