@@ -77,6 +77,9 @@ DEFAULTS: dict[str, Any] = {
     "FEED_RETRY_SCHEDULE": None,
     "FEED_DISABLE_AFTER": 5 * 24 * 3600,
     "FEED_SECRET_OVERLAP": 24 * 3600,
+    # How long a runner holds a delivery it is sending (seconds); a runner killed mid-delivery frees
+    # it when this runs out. Longer than FEED_TIMEOUT.
+    "FEED_LEASE": 120,
 }
 
 

@@ -6,7 +6,7 @@ Environment variables:
     DATABASE_URL            e.g. postgres://user@127.0.0.1:5432/accolade; default: SQLite in var/.
     ACCOLADE_PUBLIC_URL     public base URL of this service (issuer ids, credential ids).
     ACCOLADE_FEED_*         registrar feed delivery: ALLOW_PRIVATE (1: a SIS on a private address),
-                            TIMEOUT (seconds), RETRY_SCHEDULE (seconds, comma-separated).
+                            TIMEOUT and LEASE (seconds), RETRY_SCHEDULE (seconds, comma-separated).
     ACCOLADE_KEK            key-encryption key for private keys at rest: 32 bytes, base64url;
                             required in production. Older keys for rotation: ACCOLADE_KEK_OLD
                             (comma-separated). Or ACCOLADE_KEK_FILE: a file holding the key
@@ -160,6 +160,7 @@ ACCOLADE = {
     # request; retry schedule in seconds, comma-separated (empty: Standard Webhooks, about 3 days).
     "FEED_ALLOW_PRIVATE": os.environ.get("ACCOLADE_FEED_ALLOW_PRIVATE", "0") == "1",
     "FEED_TIMEOUT": float(os.environ.get("ACCOLADE_FEED_TIMEOUT", "15")),
+    "FEED_LEASE": float(os.environ.get("ACCOLADE_FEED_LEASE", "120")),
     "FEED_RETRY_SCHEDULE": tuple(float(step) for step in os.environ.get("ACCOLADE_FEED_RETRY_SCHEDULE", "").split(",")
                                  if step.strip()) or None,
 }

@@ -37,7 +37,6 @@ from .resolution import fetch
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=120)
 MAX_RESPONSE = 64 * 1024
 Status = FeedDelivery.Status
 
@@ -68,7 +67,7 @@ def feed_deliveries_run_due(*, limit: int = 100, now: datetime | None = None) ->
     tried = 0
     while tried < limit:
         current = now or timezone.now()
-        delivery = claim_due(_due(current), now=current, lease=LEASE)
+        delivery = claim_due(_due(current), now=current, lease=timedelta(seconds=tool_settings.FEED_LEASE))
         if delivery is None:
             break
         tried += 1

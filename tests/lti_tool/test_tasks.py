@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from lti_tool.models import Award
@@ -23,6 +22,7 @@ from lti_tool.services.facts import fact_record
 from lti_tool.tasks import app
 
 from .services.criteriakit import course_badge
+from .workers import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,13 +48,6 @@ def broker(request):
             pytest.fail(f"{request.param} at {url} is not reachable")
         pytest.skip(f"{request.param} at {url} is not reachable")
     return url
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
