@@ -7,6 +7,7 @@ from .demo import lms as demo_lms
 from .views import (
     api,
     api_adapters,
+    api_registrar,
     documents,
     images,
     lti,
@@ -27,6 +28,8 @@ urlpatterns = [
     path("api/v1/courses/<str:context_id>/badges", api_adapters.course_badges, name="api-course-badges"),
     path("api/v1/courses/<str:context_id>/learners/<str:sub>/badges", api_adapters.learner_badges,
          name="api-learner-badges"),
+    path("api/registrar/v1/events", api_registrar.events, name="api-registrar-events"),
+    path("api/registrar/v1/acks", api_registrar.acks, name="api-registrar-acks"),
     path("issuers/<uuid:issuer_uuid>", pages.issuer_page, name="issuer"),
     path("issuers/<uuid:issuer_uuid>/keys/<str:key_name>", documents.issuer_key, name="issuer-key"),
     path("issuers/<uuid:issuer_uuid>/did.json", documents.issuer_did, name="issuer-did"),

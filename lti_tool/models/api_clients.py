@@ -8,7 +8,9 @@ from django.db import models
 
 
 class ApiClient(models.Model):
-    """An adapter acting for one deployment (tenant), by client secret or by JWTs it signs.
+    """An adapter acting for a deployment (tenant) or a registrar's system acting for an issuer.
+
+    It authenticates by client secret or by JWTs it signs.
 
     Only the SHA-256 of the secret is kept (the secret is 32 random bytes, shown once). ``public_jwk``
     holds the client's public key (RSA or Ed25519) for ``private_key_jwt`` assertions and signed
@@ -18,7 +20,11 @@ class ApiClient(models.Model):
     """
 
     client_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    deployment = models.ForeignKey("lti_tool.LtiDeployment", on_delete=models.PROTECT, related_name="api_clients")
+    deployment = models.ForeignKey("lti_tool.LtiDeployment", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="api_clients")
+    # A registrar's client (the SIS pulling the feed) acts for an issuer instead of a deployment.
+    issuer = models.ForeignKey("lti_tool.Issuer", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="api_clients")
     name = models.CharField(max_length=100, help_text="Shown as the source of the facts it posts")
     secret_sha256 = models.CharField(max_length=64, blank=True)
     public_jwk = models.JSONField(null=True, blank=True)

@@ -74,12 +74,13 @@ class FeedEndpoint(models.Model):
     class Kind(models.TextChoices):
         WEBHOOK = "webhook", "Signed webhook"
         ONEROSTER = "oneroster", "OneRoster 1.2 gradebook"
+        PULL = "pull", "Pulled by the SIS (cursor API)"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     issuer = models.ForeignKey("lti_tool.Issuer", on_delete=models.PROTECT, related_name="feed_endpoints")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.WEBHOOK)
-    url = models.URLField(max_length=1000)
+    url = models.URLField(max_length=1000, blank=True)
     event_types = models.JSONField(default=list, blank=True, help_text="Empty: every type")
     identifier_types = models.JSONField(default=list, blank=True)
     payload = models.CharField(max_length=8, default="thin")

@@ -1,6 +1,7 @@
-"""Adapter API clients: create them, issue tokens (OAuth 2.0 client credentials), authenticate requests.
+"""API clients: create them, issue tokens (OAuth 2.0 client credentials), authenticate requests.
 
-A client acts for one deployment (tenant). It authenticates in one of three ways:
+An adapter's client acts for one deployment (tenant); a registrar's client (the SIS reading the
+feed) acts for one issuer. A client authenticates in one of three ways:
 
 * ``client_secret_basic`` / ``client_secret_post`` at ``/api/v1/oauth/token`` (RFC 6749 §4.4), for a
   bearer token that lasts ``TOKEN_LIFETIME``;
@@ -27,10 +28,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..conf import tool_settings
-from ..models import ApiClient, ApiJwtUse, ApiToken, LtiDeployment
+from ..models import ApiClient, ApiJwtUse, ApiToken, Issuer, LtiDeployment
 from .errors import ServiceError
 
 SCOPES = ("facts:write", "badges:read")
+REGISTRAR_SCOPES = ("registrar:feed",)
 TOKEN_LIFETIME = timedelta(hours=1)
 MAX_JWT_LIFETIME = timedelta(minutes=5)
 LEEWAY = timedelta(seconds=30)
@@ -71,25 +73,37 @@ def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def api_client_create(*, deployment: LtiDeployment, name: str, scopes: Iterable[str] = SCOPES,
-                      public_jwk: dict | None = None) -> NewClient:
-    """Create a client for a tenant; return it with its secret (kept only as a hash).
+def api_client_create(*, deployment: LtiDeployment | None = None, issuer: Issuer | None = None, name: str,
+                      scopes: Iterable[str] | None = None, public_jwk: dict | None = None) -> NewClient:
+    """Create a client for a tenant (adapter) or issuer (registrar's system); return it and its secret.
+
+    The secret is kept only as a hash.
 
     Raises:
-        ServiceError: unknown scope, empty name, or a public key that is not an RSA/Ed25519 JWK.
+        ServiceError: not exactly one of deployment and issuer, unknown scope, empty name, or a
+            public key that is not an RSA/Ed25519 JWK.
     """
-    scopes = sorted(set(scopes))
-    unknown = set(scopes) - set(SCOPES)
+    if (deployment is None) == (issuer is None):
+        raise ServiceError("a client acts for a deployment or for an issuer")
+    allowed = SCOPES if deployment is not None else REGISTRAR_SCOPES
+    scopes = sorted(set(allowed if scopes is None else scopes))
+    unknown = set(scopes) - set(allowed)
     if unknown or not scopes:
-        raise ServiceError(f"scopes must be among {', '.join(SCOPES)}")
+        raise ServiceError(f"scopes must be among {', '.join(allowed)}")
     if not name.strip() or len(name) > 100:
         raise ServiceError("a client needs a name of at most 100 characters")
     if public_jwk is not None:
         _public_key(public_jwk)
     secret = secrets.token_urlsafe(32)
-    client = ApiClient.objects.create(deployment=deployment, name=name.strip(), scopes=scopes,
+    client = ApiClient.objects.create(deployment=deployment, issuer=issuer, name=name.strip(), scopes=scopes,
                                       secret_sha256=_sha256(secret), public_jwk=public_jwk)
     return NewClient(client, secret)
+
+
+def _usable(client: ApiClient) -> bool:
+    if not client.active:
+        return False
+    return client.deployment is None or client.deployment.status == LtiDeployment.Status.ACTIVE
 
 
 def _public_key(jwk: dict):
@@ -106,8 +120,8 @@ def _client(client_id: str) -> ApiClient:
         wanted = uuid.UUID(str(client_id))
     except ValueError:
         raise ApiAuthError("unknown client") from None
-    client = (ApiClient.objects.select_related("deployment").filter(client_id=wanted, active=True).first())
-    if client is None or client.deployment.status != LtiDeployment.Status.ACTIVE:
+    client = (ApiClient.objects.select_related("deployment", "issuer").filter(client_id=wanted, active=True).first())
+    if client is None or not _usable(client):
         raise ApiAuthError("unknown or disabled client")
     return client
 
@@ -154,11 +168,12 @@ def api_request_authenticate(*, authorization: str, now: datetime | None = None)
     if value.count(".") == 2:
         client = _verified_jwt(value, audience=api_base_url(), now=now)
         return Caller(client, frozenset(client.scopes))
-    record = (ApiToken.objects.select_related("client__deployment").filter(token_sha256=_sha256(value)).first())
+    record = (ApiToken.objects.select_related("client__deployment", "client__issuer")
+              .filter(token_sha256=_sha256(value)).first())
     if record is None or record.expires_at <= now:
         raise ApiAuthError("unknown or expired token", error="invalid_token")
     client = record.client
-    if not client.active or client.deployment.status != LtiDeployment.Status.ACTIVE:
+    if not _usable(client):
         raise ApiAuthError("the client is disabled", error="invalid_token")
     return Caller(client, frozenset(record.scopes))
 

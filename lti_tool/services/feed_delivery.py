@@ -30,6 +30,7 @@ from ..core.registrar.events import LEARNER_TYPES, Disclosure, StoredEvent, disc
 from ..core.registrar.retries import STANDARD_SCHEDULE, next_delay, parse_retry_after
 from ..core.registrar.webhooks import headers as webhook_headers
 from ..models import Award, FeedDelivery, FeedEndpoint, FeedEvent
+from ..public_ids import parse_uuid
 from .errors import ServiceError
 from .feed_endpoints import feed_endpoint_secrets
 from .feed_events import learner_summary
@@ -52,9 +53,10 @@ def deliveries_plan(*, event: FeedEvent) -> int:
     parked = event.type in LEARNER_TYPES and event.type != FeedEvent.Type.IDENTITY_LINKED and \
         (event.data.get("learner") or {}).get("matchStatus") == "unmatched"
     rows = [FeedDelivery(endpoint=endpoint, event=event, position=event.position, learner_id=event.learner_id,
-                         status=Status.PARKED if parked else Status.PENDING, was_parked=parked,
+                         status=Status.PARKED if parked and endpoint.kind != FeedEndpoint.Kind.PULL else
+                         Status.PENDING, was_parked=parked and endpoint.kind != FeedEndpoint.Kind.PULL,
                          next_at=event.occurred_at)
-            for endpoint in FeedEndpoint.objects.filter(issuer_id=event.issuer_id).only("pk", "event_types")
+            for endpoint in FeedEndpoint.objects.filter(issuer_id=event.issuer_id).only("pk", "kind", "event_types")
             if wanted(event.type, endpoint.event_types)]
     FeedDelivery.objects.bulk_create(rows)
     if rows and not parked:
@@ -86,6 +88,7 @@ def _due(now: datetime):
                                           position__lt=OuterRef("position"),
                                           status__in=[Status.PENDING, Status.PARKED])
     return (FeedDelivery.objects.filter(status=Status.PENDING, next_at__lte=now, endpoint__enabled=True)
+            .exclude(endpoint__kind=FeedEndpoint.Kind.PULL)  # read by the SIS through the pull API
             .filter(Q(learner_id__isnull=True) | ~Exists(earlier)).order_by("next_at", "position", "pk"))
 
 
@@ -214,6 +217,8 @@ def feed_ack(*, issuer_id: int, event_id: str, sis_record_id: str = "", status: 
     """Record the SIS's acknowledgement of an event (its own record id); return how many deliveries it marks."""
     if status not in ("received", "recorded", "rejected"):
         raise ServiceError("status must be received, recorded or rejected")
+    if parse_uuid(event_id) is None:
+        return 0
     return FeedDelivery.objects.filter(event__uuid=event_id, event__issuer_id=issuer_id).update(
         acknowledged_at=timezone.now(), ack_status=status, sis_record_id=sis_record_id[:200],
         ack_message=message[:2000])

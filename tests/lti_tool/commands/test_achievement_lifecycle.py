@@ -30,3 +30,25 @@ def test_a_draft_goes_through_to_active(issuer):
         run(str(draft.uuid), "submit", "--by", "Dana Dean")
     with pytest.raises(CommandError, match="no achievement"):
         run("not-a-uuid", "submit", "--by", "x")
+
+
+def test_feed_endpoints_from_the_command_line(issuer, settings):
+    from lti_tool.models import FeedEndpoint
+
+    settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": True}
+    out = StringIO()
+    call_command("feed_endpoint", "create", str(issuer.uuid), "--name", "Banner", "--url",
+                 "http://127.0.0.1:9/hook", stdout=out)
+    assert "signing secret (shown once" in out.getvalue() and "whsec_" in out.getvalue()
+    endpoint = FeedEndpoint.objects.get(name="Banner")
+    call_command("feed_endpoint", "disable", str(endpoint.uuid), "--reason", "SIS upgrade", stdout=StringIO())
+    listing = StringIO()
+    call_command("feed_endpoint", "list", stdout=listing)
+    assert "OFF (SIS upgrade)" in listing.getvalue()
+    pull = StringIO()
+    call_command("feed_endpoint", "pull-client", str(issuer.uuid), "--name", "Ethos", stdout=pull)
+    assert "/api/registrar/v1/events?after=0" in pull.getvalue()
+    with pytest.raises(CommandError, match="cannot send to"):
+        settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": False}
+        call_command("feed_endpoint", "create", str(issuer.uuid), "--name", "x", "--url", "http://10.1.1.1/h",
+                     stdout=StringIO())
