@@ -21,6 +21,8 @@ from .views import (
 urlpatterns = [
     path("", pages.home, name="home"),
     path("verify", pages.verify_page, name="verify"),
+    path("catalog", pages.catalog_page, name="catalog"),
+    path("catalog.json", pages.catalog_page, name="catalog-json"),
     path("api/v1/verify", api.verify, name="api-verify"),
     path("api/v1/openapi.json", api_adapters.openapi, name="api-openapi"),
     path("api/v1/oauth/token", api_adapters.token, name="api-token"),

@@ -1,4 +1,4 @@
-"""Pages for people: home, issuer, achievement, credential (with live verification), verify."""
+"""Pages for people: home, catalog, issuer, achievement, credential (with live verification), verify."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .. import publication
+from ..catalog import catalog_achievements, catalog_entry
 from ..conf import tool_settings
 from ..models import Issuer
+from ..public_ids import parse_uuid
 from ..selectors import achievement_for_page, award_for_page, issuer_achievements, issuer_for_page
 from ..services.documents import image_url
 from ..services.verification import credential_verify
@@ -23,6 +25,23 @@ MAX_VERIFY_BYTES = 5 * 1024 * 1024
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "lti_tool/home.html", {"issuers": Issuer.objects.all()[:20]})
+
+
+@require_safe
+def catalog_page(request: HttpRequest) -> HttpResponse:
+    """Serve the catalog of credentials the registrar approved: a page, or JSON (``catalog.json``)."""
+    issuer = None
+    if request.GET.get("issuer"):
+        issuer = Issuer.objects.filter(uuid=parse_uuid(request.GET["issuer"])).first() \
+            if parse_uuid(request.GET["issuer"]) else None
+        if issuer is None:
+            raise Http404("no such issuer")
+    achievements = list(catalog_achievements(issuer=issuer))
+    if request.path.endswith(".json") or not wants_html(request):
+        return json_response({"credentials": [catalog_entry(a) for a in achievements], "count": len(achievements)},
+                             content_type="application/json")
+    return render(request, "lti_tool/catalog.html", {
+        "issuer": issuer, "entries": [(a, catalog_entry(a)) for a in achievements]})
 
 
 @require_safe
