@@ -16,12 +16,23 @@ from .views import (
     lti_registration,
     lti_roster,
     pages,
+    registrar,
 )
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("verify", pages.verify_page, name="verify"),
     path("catalog", pages.catalog_page, name="catalog"),
+    path("registrar/", registrar.home, name="registrar"),
+    path("registrar/<uuid:issuer_uuid>", registrar.issuer_page, name="registrar-issuer"),
+    path("registrar/<uuid:issuer_uuid>/achievements/<uuid:achievement_uuid>", registrar.decide,
+         name="registrar-decide"),
+    path("registrar/<uuid:issuer_uuid>/learners/<uuid:learner_uuid>/sis-id", registrar.link_sis_id,
+         name="registrar-link-sis-id"),
+    path("registrar/<uuid:issuer_uuid>/endpoints/<uuid:endpoint_uuid>", registrar.endpoint_action,
+         name="registrar-endpoint"),
+    path("registrar/<uuid:issuer_uuid>/reconciliation.csv", registrar.reconciliation, name="registrar-reconciliation"),
+    path("registrar/<uuid:issuer_uuid>/disclosures.csv", registrar.disclosure_log, name="registrar-disclosures"),
     path("catalog.json", pages.catalog_page, name="catalog-json"),
     path("api/v1/verify", api.verify, name="api-verify"),
     path("api/v1/openapi.json", api_adapters.openapi, name="api-openapi"),

@@ -6,7 +6,7 @@ from .awards import Award, AwardQuerySet, BulkAwardJob, PermanentRecordError
 from .criteria import CourseFact, CourseSync, EvidenceSubmission, GradebookScore, PendingEvaluation
 from .feed import FeedCounter, FeedDelivery, FeedEndpoint, FeedEvent
 from .images import StoredImage
-from .issuers import Issuer, SigningKey
+from .issuers import Issuer, RegistrarRole, SigningKey
 from .learners import Learner, LearnerIdentity
 from .lti import (
     LtiContext,
@@ -58,6 +58,7 @@ __all__ = [
     "LtiUser",
     "PendingEvaluation",
     "PermanentRecordError",
+    "RegistrarRole",
     "SigningKey",
     "StatusList",
     "StoredImage",

@@ -77,3 +77,20 @@ class SigningKey(models.Model):
     def public_id(self) -> str:
         """The key's URL: verification method id (Ed25519) or JWS ``kid`` (RSA)."""
         return f"{self.issuer.public_id}/keys/{self.key_name}"
+
+
+class RegistrarRole(models.Model):
+    """A person who acts as registrar for an issuer: approves credentials, watches the feed.
+
+    .. no_pii:
+    """
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="registrar_roles")
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="registrar_roles")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "issuer"], name="registrar_role_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} registrar of {self.issuer}"

@@ -48,7 +48,7 @@ def test_feed_endpoints_from_the_command_line(issuer, settings):
     pull = StringIO()
     call_command("feed_endpoint", "pull-client", str(issuer.uuid), "--name", "Ethos", stdout=pull)
     assert "/api/registrar/v1/events?after=0" in pull.getvalue()
+    settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": False}
     with pytest.raises(CommandError, match="cannot send to"):
-        settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": False}
         call_command("feed_endpoint", "create", str(issuer.uuid), "--name", "x", "--url", "http://10.1.1.1/h",
                      stdout=StringIO())

@@ -1,0 +1,153 @@
+"""The registrar's pages: approvals, catalog, feed state, reconciliation, unmatched learners, disclosures.
+
+Signed-in staff only (Django accounts; ``manage.py registrar_grant`` gives a person the role for an
+issuer). Views check the role, parse the form and delegate to services and
+:mod:`lti_tool.registrar_report`.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from ..models import Achievement, FeedDelivery, FeedEndpoint, Issuer, Learner
+from ..public_ids import parse_uuid
+from ..registrar_report import (
+    disclosures_csv,
+    reconciliation_csv,
+    registrar_issuers,
+    registrar_report,
+    report_range,
+)
+from ..services import governance
+from ..services.errors import ServiceError
+from ..services.feed_delivery import feed_replay
+from ..services.feed_endpoints import feed_endpoint_enable
+from ..services.learners import learner_sis_id_link
+
+LOGIN = "/admin/login/"
+
+
+def _issuer(request: HttpRequest, issuer_uuid) -> Issuer:
+    issuer = next((i for i in registrar_issuers(user=request.user) if i.uuid == issuer_uuid), None)
+    if issuer is None:
+        raise Http404("you are not registrar for this issuer")
+    return issuer
+
+
+def _who(request: HttpRequest) -> str:
+    return request.user.get_full_name() or request.user.get_username()
+
+
+@require_safe
+@login_required(login_url=LOGIN)
+def home(request: HttpRequest) -> HttpResponse:
+    """List the issuers this person is registrar for (or go straight to the only one)."""
+    issuers = registrar_issuers(user=request.user)
+    if len(issuers) == 1:
+        return redirect("registrar-issuer", issuer_uuid=issuers[0].uuid)
+    return render(request, "lti_tool/registrar/home.html", {"issuers": issuers}, status=200 if issuers else 403)
+
+
+@require_http_methods(["GET", "HEAD"])
+@login_required(login_url=LOGIN)
+def issuer_page(request: HttpRequest, issuer_uuid) -> HttpResponse:
+    """Show approvals waiting, the catalog, the feed, unmatched learners, conflicts and disclosures."""
+    issuer = _issuer(request, issuer_uuid)
+    first, last = report_range(request.GET.get("from"), request.GET.get("to"))
+    report = registrar_report(issuer=issuer, first=first, last=last)
+    return render(request, "lti_tool/registrar/issuer.html", {
+        "issuer": issuer, "report": report, "range": urlencode({"from": first, "to": last}),
+        "notice": request.GET.get("notice", "")[:300], "error": request.GET.get("error", "")[:500]})
+
+
+@require_POST
+@login_required(login_url=LOGIN)
+def decide(request: HttpRequest, issuer_uuid, achievement_uuid) -> HttpResponse:
+    """Approve, return (with a note) or retire one credential."""
+    issuer = _issuer(request, issuer_uuid)
+    achievement = Achievement.objects.filter(issuer=issuer, uuid=achievement_uuid).first()
+    if achievement is None:
+        raise Http404("no such credential")
+    action, note = request.POST.get("action", ""), request.POST.get("note", "").strip()
+    steps = {"approve": lambda: governance.achievement_approve(achievement=achievement, registrar=_who(request),
+                                                              note=note),
+             "return": lambda: governance.achievement_return(achievement=achievement, registrar=_who(request),
+                                                            note=note),
+             "retire": lambda: governance.achievement_retire(achievement=achievement, actor=_who(request), note=note)}
+    if action not in steps:
+        return _back(issuer, error="unknown action")
+    try:
+        steps[action]()
+    except ServiceError as error:
+        return _back(issuer, error=str(error))
+    done = {"approve": "approved", "return": "returned with your note", "retire": "retired"}[action]
+    return _back(issuer, notice=f"{achievement.name}: {done}")
+
+
+@require_POST
+@login_required(login_url=LOGIN)
+def link_sis_id(request: HttpRequest, issuer_uuid, learner_uuid) -> HttpResponse:
+    """Give an unmatched learner their SIS id; their waiting events go out."""
+    issuer = _issuer(request, issuer_uuid)
+    learner = Learner.objects.filter(uuid=parse_uuid(str(learner_uuid))).first()
+    if learner is None or not FeedDelivery.objects.filter(endpoint__issuer=issuer, learner=learner).exists():
+        raise Http404("no such learner in this feed")
+    try:
+        learner_sis_id_link(learner=learner, sis_id=request.POST.get("sis_id", ""), by=_who(request))
+    except ServiceError as error:
+        return _back(issuer, error=str(error))
+    return _back(issuer, notice=f"{learner} matched; their waiting events are on their way")
+
+
+@require_POST
+@login_required(login_url=LOGIN)
+def endpoint_action(request: HttpRequest, issuer_uuid, endpoint_uuid) -> HttpResponse:
+    """Switch an endpoint back on, or send its dead deliveries again."""
+    issuer = _issuer(request, issuer_uuid)
+    endpoint = FeedEndpoint.objects.filter(issuer=issuer, uuid=endpoint_uuid).first()
+    if endpoint is None:
+        raise Http404("no such endpoint")
+    if request.POST.get("action") == "enable":
+        feed_endpoint_enable(endpoint=endpoint)
+        return _back(issuer, notice=f"{endpoint.name} is on again")
+    dead = FeedDelivery.objects.filter(endpoint=endpoint, status=FeedDelivery.Status.DEAD).order_by("position")
+    first = dead.first()
+    if first is None:
+        return _back(issuer, notice="nothing to send again")
+    count = feed_replay(endpoint=endpoint, first=first.position, last=dead.last().position)
+    return _back(issuer, notice=f"{count} events queued again for {endpoint.name}")
+
+
+@require_safe
+@login_required(login_url=LOGIN)
+def reconciliation(request: HttpRequest, issuer_uuid) -> HttpResponse:
+    """Download the reconciliation CSV for the range."""
+    issuer = _issuer(request, issuer_uuid)
+    first, last = report_range(request.GET.get("from"), request.GET.get("to"))
+    return _csv(reconciliation_csv(issuer=issuer, first=first, last=last), f"reconciliation-{first}-{last}.csv")
+
+
+@require_safe
+@login_required(login_url=LOGIN)
+def disclosure_log(request: HttpRequest, issuer_uuid) -> HttpResponse:
+    """Download the disclosure log for the range (34 CFR §99.32)."""
+    issuer = _issuer(request, issuer_uuid)
+    first, last = report_range(request.GET.get("from"), request.GET.get("to"))
+    return _csv(disclosures_csv(issuer=issuer, first=first, last=last), f"disclosures-{first}-{last}.csv")
+
+
+def _csv(rows, name: str) -> HttpResponse:
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _back(issuer: Issuer, *, notice: str = "", error: str = "") -> HttpResponse:
+    query = urlencode({key: value for key, value in (("notice", notice), ("error", error)) if value})
+    return redirect(f"/registrar/{issuer.uuid}{'?' + query if query else ''}")
