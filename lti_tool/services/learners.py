@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
@@ -70,10 +71,6 @@ def learner_sis_id_link(*, learner: Learner, sis_id: str, by: str, scope: str = 
         ServiceError: an empty id, the id already belongs to another learner (an identifier
             conflict for the registrar to resolve), or the learner already has a different SIS id.
     """
-    from ..models import Award, FeedEvent
-    from .feed_delivery import deliveries_unpark
-    from .feed_events import feed_event_record, learner_summary
-
     sis_id = sis_id.strip()
     if not sis_id or len(sis_id) > 320:
         raise ServiceError("give a student (SIS) id of 1 to 320 characters")
@@ -89,12 +86,24 @@ def learner_sis_id_link(*, learner: Learner, sis_id: str, by: str, scope: str = 
             raise ServiceError(f"{learner} already has a different SIS id")
         identity = LearnerIdentity.objects.create(learner=learner, kind="sisSourcedId", scope=scope, value=sis_id,
                                                   source=f"registrar:{by}"[:64])
-        now = identity.created_at
-        issuers = {award.achievement.issuer for award in
-                   Award.objects.filter(learner=learner).select_related("achievement__issuer")}
-        for issuer in sorted(issuers, key=lambda i: i.pk):
-            feed_event_record(type=FeedEvent.Type.IDENTITY_LINKED, issuer=issuer, subject=learner.subject_id,
-                              data={"learner": learner_summary(learner), "linkedBy": by}, occurred_at=now,
-                              learner=learner)
-        deliveries_unpark(learner_id=learner.pk)
+        learner_identity_linked(learner=learner, by=by, now=identity.created_at)
     return identity
+
+
+def learner_identity_linked(*, learner: Learner, by: str, now: datetime) -> int:
+    """Tell the feed a learner can now be matched, and release their parked events; return how many.
+
+    Writes ``learner.identity_linked`` for each issuer that holds awards of the learner. Call inside
+    the transaction that recorded the new identifier.
+    """
+    from ..models import Award, FeedEvent
+    from .feed_delivery import deliveries_unpark
+    from .feed_events import feed_event_record, learner_summary
+
+    issuers = {award.achievement.issuer for award in
+               Award.objects.filter(learner=learner).select_related("achievement__issuer")}
+    summary = learner_summary(learner)
+    for issuer in sorted(issuers, key=lambda i: i.pk):
+        feed_event_record(type=FeedEvent.Type.IDENTITY_LINKED, issuer=issuer, subject=learner.subject_id,
+                          data={"learner": summary, "linkedBy": by}, occurred_at=now, learner=learner)
+    return deliveries_unpark(learner_id=learner.pk)

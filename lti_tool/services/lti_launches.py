@@ -21,6 +21,7 @@ from ..lti import claims as c
 from ..lti.launch import ValidatedLaunch
 from ..lti.roles import tool_roles
 from ..models import (
+    FeedDelivery,
     Learner,
     LtiContext,
     LtiLaunch,
@@ -32,6 +33,7 @@ from ..models import (
 from ..selectors import linkable_badge
 from .errors import ServiceError
 from .facts import fact_record
+from .learners import learner_identity_linked
 from .lms_sync import lms_sync_on_launch
 
 logger = logging.getLogger(__name__)
@@ -111,10 +113,30 @@ def _user(platform: LtiPlatform, body: dict[str, Any], *, deployment_uuid: str, 
                                                                       c.text(body, "family_name")))),
             "given_name": c.text(body, "given_name"), "family_name": c.text(body, "family_name"),
             "email": c.text(body, "email"),
-            "lis_person_sourcedid": str(c.section(body, c.LIS).get("person_sourcedid", "") or "").strip()}
+            "lis_person_sourcedid": _student_id(body)}
     where = {"deployment": deployment_uuid, "context": str(c.section(body, c.CONTEXT).get("id", "")),
              "at": now.isoformat()}
     return lti_user_upsert(platform=platform, sub=body["sub"], sent=sent, where=where, now=now, launched=True)
+
+
+SIS_ID_PARAMETERS = ("sis_id", "student_id", "person_sourcedid")
+
+
+def _student_id(body: dict[str, Any]) -> str:
+    """Return the learner's student (SIS) id: the LIS claim, else a custom parameter the LMS admin set up.
+
+    Registrar research digest 4.1: ``lis.person_sourcedid`` is optional; Canvas and Moodle admins can
+    pass the SIS id as a custom parameter instead (``sis_id=$Canvas.user.sisSourceId``).
+    """
+    lis = str(c.section(body, c.LIS).get("person_sourcedid", "") or "").strip()
+    if lis:
+        return lis
+    custom = c.section(body, c.CUSTOM)
+    for name in SIS_ID_PARAMETERS:
+        value = custom.get(name)
+        if isinstance(value, str) and value.strip() and not value.startswith("$"):  # "$…": not substituted
+            return value.strip()
+    return ""
 
 
 def lti_user_upsert(*, platform: LtiPlatform, sub: str, sent: dict[str, str], where: dict[str, str], now,
@@ -137,12 +159,16 @@ def lti_user_upsert(*, platform: LtiPlatform, sub: str, sent: dict[str, str], wh
         user.claims = {**user.claims, **changed}
     user.name = sent["name"][:300] or user.name
     user.email = sent["email"][:320] or user.email
+    newly_matched = bool(sent["lis_person_sourcedid"]) and not user.lis_person_sourcedid
     user.lis_person_sourcedid = sent["lis_person_sourcedid"][:255] or user.lis_person_sourcedid
     if launched:
         user.last_launch_at = now
     user.save(update_fields=["claims", "name", "email", "lis_person_sourcedid", "last_launch_at"])
     if sent["name"] and user.learner.display_name != sent["name"][:200]:
         Learner.objects.filter(pk=user.learner_id).update(display_name=sent["name"][:200])
+    if newly_matched and FeedDelivery.objects.filter(learner_id=user.learner_id,
+                                                     status=FeedDelivery.Status.PARKED).exists():
+        learner_identity_linked(learner=user.learner, by=f"lms:{platform.issuer}"[:200], now=now)
     return user
 
 

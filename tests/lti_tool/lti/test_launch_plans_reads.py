@@ -42,3 +42,28 @@ def test_a_learner_the_roster_had_leave_who_launches_again_is_a_member_again(cli
     membership.refresh_from_db()
     fact = CourseFact.objects.get(kind="membership", learner=membership.user.learner)
     assert membership.status == "active" and (fact.source, fact.value["status"]) == ("lti-launch", "Active")
+
+
+def test_a_student_id_from_a_launch_releases_the_learners_parked_feed_events(client, deployment, platform, settings):
+    from lti_tool.models import FeedDelivery, LtiUser
+    from lti_tool.services.achievements import achievement_define
+    from lti_tool.services.awards import award_issue
+    from lti_tool.services.feed_endpoints import feed_endpoint_create
+
+    settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": True}
+    course = {"id": "2", "title": "LTI101"}
+    assert platform.launch(client, sub="8", context=course).response.status_code == 303
+    learner = LtiUser.objects.get(sub="8").learner
+    badge = achievement_define(issuer=deployment.issuer, spec={"name": "CPR", "description": "d",
+                                                                "criteria": {"narrative": "c"}, "status": "active"})
+    feed_endpoint_create(issuer=deployment.issuer, name="SIS", url="http://127.0.0.1:9/hook")
+    award_issue(achievement=badge, learner=learner, issued_by="t")
+    assert FeedDelivery.objects.get().status == "parked"
+    client.cookies.clear()
+    unsubstituted = platform.launch(client, sub="8", context=course, custom={"sis_id": "$Canvas.user.sisSourceId"})
+    assert unsubstituted.response.status_code == 303 and FeedDelivery.objects.get().status == "parked"
+    client.cookies.clear()
+    assert platform.launch(client, sub="8", context=course, custom={"sis_id": "R-2291"}).response.status_code == 303
+    assert LtiUser.objects.get(sub="8").lis_person_sourcedid == "R-2291"
+    statuses = dict(FeedDelivery.objects.values_list("event__type", "status"))
+    assert statuses == {"credential.awarded": "pending", "learner.identity_linked": "pending"}
