@@ -63,6 +63,8 @@ def feed_endpoint_create(*, issuer: Issuer, name: str, url: str, kind: str = Fee
         feed_url_check(settings["token_url"])
         if not oneroster_secret:
             raise ServiceError("a OneRoster endpoint needs its client secret")
+        if not event_types:  # a gradebook records credentials, not catalog changes
+            event_types = ["credential.awarded", "credential.expired", "credential.reissued", "credential.revoked"]
         sealed_secrets.append(_sealed(oneroster_secret, expires_at=None))
     endpoint = FeedEndpoint.objects.create(issuer=issuer, name=name.strip(), kind=kind, url=url,
                                            identifier_types=identifier_types, event_types=event_types,

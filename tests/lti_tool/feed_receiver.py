@@ -42,8 +42,9 @@ class Reply:
 
 
 class Receiver:
-    def __init__(self, secret: str | None = None) -> None:
+    def __init__(self, secret: str | None = None, responder=None) -> None:
         self.secret = secret
+        self.responder = responder  # (method, path, headers, body) -> Reply | None, when nothing is scripted
         self.replies: deque[Reply] = deque()
         self.received: list[Received] = []
         self.lock = threading.Lock()
@@ -65,7 +66,11 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 with receiver.lock:
-                    reply = receiver.replies.popleft() if receiver.replies else Reply()
+                    reply = receiver.replies.popleft() if receiver.replies else None
+                if reply is None:
+                    reply = (receiver.responder and receiver.responder(self.command, self.path, dict(self.headers),
+                                                                       body)) or Reply()
+                with receiver.lock:
                     receiver.received.append(Received(self.command, self.path, dict(self.headers.items()), body,
                                                       receiver._verify(body, self.headers)))
                 if reply.delay:
