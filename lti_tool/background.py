@@ -35,11 +35,13 @@ def _due_work() -> list[tuple[str, Callable[..., int]]]:
     from .services.criteria import evaluations_run_due
     from .services.expiry import awards_expiry_sweep
     from .services.feed_delivery import feed_deliveries_run_due
+    from .services.feed_sftp import sftp_drops_run_due
     from .services.gradebook import gradebook_scores_run_due
     from .services.lms_sync import lms_syncs_run_due
     return [("lms_syncs", lms_syncs_run_due), ("evaluations", evaluations_run_due),
             ("gradebook_scores", gradebook_scores_run_due), ("bulk_awards", bulk_awards_run_due),
-            ("expiry_sweep", awards_expiry_sweep), ("feed_deliveries", feed_deliveries_run_due)]
+            ("expiry_sweep", awards_expiry_sweep), ("feed_deliveries", feed_deliveries_run_due),
+            ("sftp_drops", sftp_drops_run_due)]
 
 
 def claim_due(due: QuerySet, *, now: datetime, lease: timedelta, **also: Any) -> Any | None:

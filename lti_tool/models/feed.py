@@ -75,6 +75,7 @@ class FeedEndpoint(models.Model):
         WEBHOOK = "webhook", "Signed webhook"
         ONEROSTER = "oneroster", "OneRoster 1.2 gradebook"
         PULL = "pull", "Pulled by the SIS (cursor API)"
+        SFTP = "sftp", "Reconciliation CSV dropped by SFTP"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     issuer = models.ForeignKey("lti_tool.Issuer", on_delete=models.PROTECT, related_name="feed_endpoints")

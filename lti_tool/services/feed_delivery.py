@@ -56,7 +56,8 @@ def deliveries_plan(*, event: FeedEvent) -> int:
                          status=Status.PARKED if parked and endpoint.kind != FeedEndpoint.Kind.PULL else
                          Status.PENDING, was_parked=parked and endpoint.kind != FeedEndpoint.Kind.PULL,
                          next_at=event.occurred_at)
-            for endpoint in FeedEndpoint.objects.filter(issuer_id=event.issuer_id).only("pk", "kind", "event_types")
+            for endpoint in FeedEndpoint.objects.filter(issuer_id=event.issuer_id).exclude(kind=FeedEndpoint.Kind.SFTP)
+            .only("pk", "kind", "event_types")
             if wanted(event.type, endpoint.event_types)]
     FeedDelivery.objects.bulk_create(rows)
     if rows and not parked:

@@ -55,7 +55,7 @@ def feed_endpoint_create(*, issuer: Issuer, name: str, url: str, kind: str = Fee
     sealed_secrets = []
     if kind == FeedEndpoint.Kind.WEBHOOK:
         secret = new_secret()
-        sealed_secrets.append(_sealed(secret, expires_at=None))
+        sealed_secrets.append(secret_sealed(secret, expires_at=None))
     else:
         for key in ("token_url", "client_id"):
             if not settings.get(key):
@@ -65,7 +65,7 @@ def feed_endpoint_create(*, issuer: Issuer, name: str, url: str, kind: str = Fee
             raise ServiceError("a OneRoster endpoint needs its client secret")
         if not event_types:  # a gradebook records credentials, not catalog changes
             event_types = ["credential.awarded", "credential.expired", "credential.reissued", "credential.revoked"]
-        sealed_secrets.append(_sealed(oneroster_secret, expires_at=None))
+        sealed_secrets.append(secret_sealed(oneroster_secret, expires_at=None))
     endpoint = FeedEndpoint.objects.create(issuer=issuer, name=name.strip(), kind=kind, url=url,
                                            identifier_types=identifier_types, event_types=event_types,
                                            payload=payload, settings=settings, secrets=sealed_secrets)
@@ -93,7 +93,7 @@ def feed_endpoint_rotate_secret(*, endpoint: FeedEndpoint, now: datetime | None 
         locked = FeedEndpoint.objects.select_for_update().get(pk=endpoint.pk)
         kept = [item if item.get("expires_at") else {**item, "expires_at": until} for item in locked.secrets
                 if not _expired(item, now)]
-        locked.secrets = [*kept, _sealed(secret, expires_at=None)]
+        locked.secrets = [*kept, secret_sealed(secret, expires_at=None)]
         locked.save(update_fields=["secrets"])
     endpoint.secrets = locked.secrets
     return secret
@@ -121,7 +121,8 @@ def feed_endpoint_disable(*, endpoint: FeedEndpoint, reason: str) -> FeedEndpoin
     return endpoint
 
 
-def _sealed(secret: str, *, expires_at: str | None) -> dict:
+def secret_sealed(secret: str, *, expires_at: str | None) -> dict:
+    """Return a secret sealed with the key-encryption key, as an endpoint keeps it."""
     secret_id = random_secrets.token_hex(8)
     kek_id, sealed = seal(secret.encode(), associated=_associated(secret_id))
     return {"id": secret_id, "kek": kek_id, "sealed": sealed.hex(), "expires_at": expires_at}

@@ -147,6 +147,23 @@ class _Target:
         self.scheme, self.host, self.port, self.address, self.path = scheme, host, port, address, path
 
 
+def host_check(host: str, port: int, *, allow_private: bool) -> str:
+    """Resolve ``host`` once, vet every address, and return the one to connect to (for non-HTTP protocols).
+
+    Raises:
+        ResolveError: the host does not resolve, or resolves to an address the guard refuses.
+    """
+    where = f"{host}:{port}"
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise ResolveError(where, "host does not resolve") from None
+    addresses = [info[4][0] for info in infos]
+    for address in addresses:
+        _check_address(where, address, allow_private=allow_private)
+    return addresses[0]
+
+
 def url_check(url: str, *, allow_private: bool) -> None:
     """Raise :class:`ResolveError` unless ``url`` passes the guard (scheme, no tricks, public address)."""
     _checked_target(url, allow_private=allow_private)

@@ -9,6 +9,7 @@ from ...services.api_clients import api_token_url
 from ...services.errors import ServiceError
 from ...services.feed_delivery import feed_replay
 from ...services.feed_pull import registrar_client_create
+from ...services.feed_sftp import sftp_endpoint_create
 
 
 class Command(BaseCommand):
@@ -20,8 +21,8 @@ class Command(BaseCommand):
         create = steps.add_parser("create", help="a webhook (prints its secret once) or a OneRoster gradebook")
         create.add_argument("issuer", help="Issuer UUID")
         create.add_argument("--name", required=True)
-        create.add_argument("--url", required=True, help="Webhook URL, or the OneRoster base URL")
-        create.add_argument("--kind", default="webhook", choices=["webhook", "oneroster"])
+        create.add_argument("--url", required=True, help="Webhook URL, OneRoster base URL, or sftp://host/folder")
+        create.add_argument("--kind", default="webhook", choices=["webhook", "oneroster", "sftp"])
         create.add_argument("--identifier-types", nargs="+", default=list(endpoints.DEFAULT_IDENTIFIER_TYPES))
         create.add_argument("--payload", default="thin", choices=["thin", "full"])
         create.add_argument("--events", nargs="*", default=[], help="Event types (default: all)")
@@ -29,6 +30,9 @@ class Command(BaseCommand):
         create.add_argument("--client-id", help="OneRoster: client id")
         create.add_argument("--client-secret", help="OneRoster: client secret")
         create.add_argument("--class-sourced-id", default="", help="OneRoster: the class line items belong to")
+        create.add_argument("--username", help="SFTP: the account")
+        create.add_argument("--password", help="SFTP: its password")
+        create.add_argument("--host-key", help="SFTP: the server's host key fingerprint, SHA256:…")
         pull = steps.add_parser("pull-client", help="an API client for a SIS that pulls the feed")
         pull.add_argument("issuer", help="Issuer UUID")
         pull.add_argument("--name", required=True)
@@ -53,6 +57,13 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
     def _create(self, options):
+        if options["kind"] == "sftp":
+            endpoint = sftp_endpoint_create(issuer=_issuer(options["issuer"]), name=options["name"],
+                                            url=options["url"], username=options["username"] or "",
+                                            password=options["password"] or "",
+                                            host_key_sha256=options["host_key"] or "")
+            self.stdout.write(f"endpoint {endpoint.uuid}: a reconciliation CSV for each day goes to {endpoint.url}")
+            return
         settings = {}
         if options["kind"] == "oneroster":
             settings = {"token_url": options["token_url"] or "", "client_id": options["client_id"] or "",
