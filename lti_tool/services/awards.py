@@ -134,28 +134,38 @@ def _check_issuable(achievement: Achievement, now: datetime) -> None:
 def _build_award(*, achievement: Achievement, learner: Learner, issued_by: str, source: str,
                  evidence: list[dict[str, str]], narrative: str, now: datetime,
                  valid_until: datetime | None) -> Award:
+    status_list = status_list_open(issuer=achievement.issuer)
+    award = Award(uuid=uuid.uuid4(), achievement=achievement, learner=learner, exclusive=not achievement.re_earnable,
+                  is_current=True, issued_at=now, valid_from=now, valid_until=valid_until, awarded_date=now,
+                  source=source, issued_by=issued_by, narrative=narrative, evidence=evidence,
+                  status_list=status_list, status_index=status_index_pick(status_list=status_list),
+                  identity_salt=secrets.token_hex(16))
+    _sign(award)
+    return award
+
+
+def _sign(award: Award) -> None:
+    """Compose and sign the award's OB 3.0 credential (and VC-JWT) and OB 2.0 assertion from its fields."""
+    achievement, learner, status_list = award.achievement, award.learner, award.status_list
     issuer = achievement.issuer
     signer, jwt_signer = issuer_signers(issuer=issuer)
-    status_list = status_list_open(issuer=issuer)
-    index = status_index_pick(status_list=status_list)
-    award_uuid = uuid.uuid4()
-    salt = secrets.token_hex(16)
     base = issuer.base_url.rstrip("/")
     claims = CredentialClaims(
-        id=f"{base}/credentials/{award_uuid}",
+        id=f"{base}/credentials/{award.uuid}",
         issuer=issuer_profile(issuer),
         achievement=achievement_definition(achievement),
-        valid_from=now,
-        valid_until=valid_until,
-        awarded_date=now,
+        valid_from=award.valid_from,
+        valid_until=award.valid_until,
+        awarded_date=award.awarded_date,
         subject_id=learner.subject_id,
-        identifiers=tuple(_identifiers(learner, salt)),
-        evidence=tuple(Evidence(**item) for item in evidence),
-        narrative=narrative or None,
-        status=StatusEntry(status_list.public_id, index),
+        identifiers=tuple(_identifiers(learner, award.identity_salt)),
+        evidence=tuple(Evidence(**item) for item in award.evidence),
+        narrative=award.narrative or None,
+        status=StatusEntry(status_list.public_id, award.status_index),
     )
     try:
-        issued = issue_credential(claims, signer=signer, created=now, canonicalizer=shared_canonicalizer(),
+        issued = issue_credential(claims, signer=signer, created=award.valid_from,
+                                  canonicalizer=shared_canonicalizer(),
                                   jwt_signer=jwt_signer if tool_settings.ISSUE_VC_JWT else None)
     except IssuingError:
         logger.exception("refused to issue %s to learner %s", achievement.uuid, learner.uuid)
@@ -164,18 +174,43 @@ def _build_award(*, achievement: Achievement, learner: Learner, issued_by: str, 
     assertion_jws = ""
     if email is not None:
         assertion = ob2.assertion_json(
-            assertion_id=f"urn:uuid:{award_uuid}",
+            assertion_id=f"urn:uuid:{award.uuid}",
             badgeclass_url=f"{base}/ob2/badges/{achievement.uuid}",
-            recipient_email=email.value, salt=salt, issued_on=now, expires=valid_until,
-            evidence=[{k: v for k, v in item.items() if k in ("id", "narrative", "name")} for item in evidence],
-            narrative=narrative or None, signed_by=_ob2_key_url(issuer, jwt_signer),
+            recipient_email=email.value, salt=award.identity_salt, issued_on=award.valid_from,
+            expires=award.valid_until,
+            evidence=[{k: v for k, v in item.items() if k in ("id", "narrative", "name")} for item in award.evidence],
+            narrative=award.narrative or None, signed_by=_ob2_key_url(issuer, jwt_signer),
         )
         assertion_jws = ob2.sign_assertion(assertion, jwt_signer)
-    return Award(uuid=award_uuid, achievement=achievement, learner=learner, exclusive=not achievement.re_earnable,
-                 is_current=True, issued_at=now, valid_from=now, valid_until=valid_until, awarded_date=now,
-                 source=source, issued_by=issued_by, narrative=narrative, evidence=evidence,
-                 status_list=status_list, status_index=index, identity_salt=salt, credential=issued.credential,
-                 credential_jwt=issued.jwt or "", ob2_assertion_jws=assertion_jws)
+    award.credential, award.credential_jwt, award.ob2_assertion_jws = issued.credential, issued.jwt or "", \
+        assertion_jws
+
+
+def award_reissue(*, award: Award, reissued_by: str, reason: str, now: datetime | None = None) -> Award:
+    """Sign a current award again under the same credential id with a newer ``validFrom`` (a correction).
+
+    Open Badges 3.0: a verifier or wallet holding both keeps the newer. Use it after a learner's
+    identifiers or the evidence were corrected; the meaning (achievement version) stays the one
+    awarded. Writes ``credential.reissued`` to the registrar feed in the same transaction.
+
+    Raises:
+        ServiceError: no reason, or the award is revoked or no longer current.
+    """
+    if not reason.strip():
+        raise ServiceError("a reissue needs a reason")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (Award.objects.select_for_update(of=("self",))
+                  .select_related("achievement__issuer", "learner", "status_list").get(pk=award.pk))
+        if locked.revoked_at is not None or not locked.is_current:
+            raise ServiceError(f"award {award.uuid} is revoked or superseded; issue a new one instead")
+        locked.valid_from = now
+        _sign(locked)
+        locked.save(update_fields=["valid_from", "credential", "credential_jwt", "ob2_assertion_jws"])
+        award_event_record(award=locked, type=FeedEvent.Type.REISSUED, occurred_at=now,
+                           reason=f"{reason.strip()} (by {reissued_by})")
+    logger.info("reissued award %s", award.uuid)
+    return locked
 
 
 def _identifiers(learner: Learner, salt: str) -> list[Any]:

@@ -150,3 +150,24 @@ def test_lti_identities_travel_as_identity_objects(achievement, learner):
     assert "nationalIdentityNumber" not in kinds  # only opted-in kinds leave the service
     assert "123-45-6789" not in str(award.credential)
     assert kinds["ltiUserId"]["identityHash"] != "42"
+
+
+def test_a_reissue_keeps_the_credential_id_with_a_newer_valid_from(achievement, learner):
+    from lti_tool.models import FeedEvent
+    from lti_tool.services.awards import award_reissue
+
+    award = award_issue(achievement=achievement, learner=learner, issued_by="test",
+                        now=timezone.now() - timedelta(days=3))
+    again = award_reissue(award=award, reissued_by="registrar", reason="corrected the student id")
+    assert again.public_id == award.public_id and again.valid_from > award.valid_from
+    assert again.credential["validFrom"] != award.credential["validFrom"]
+    assert again.credential["awardedDate"] == award.credential["awardedDate"]
+    for data in (again.credential, again.credential_jwt, again.ob2_assertion_jws):
+        assert credential_verify(data=data).verified
+    event = FeedEvent.objects.get(type="credential.reissued")
+    assert event.subject == award.public_id and "corrected the student id" in event.data["reason"]
+    award_revoke(award=again, reason="test", revoked_by="test")
+    with pytest.raises(ServiceError, match="revoked or superseded"):
+        award_reissue(award=again, reissued_by="r", reason="x")
+    with pytest.raises(ServiceError, match="needs a reason"):
+        award_reissue(award=again, reissued_by="r", reason=" ")
