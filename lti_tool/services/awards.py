@@ -158,7 +158,7 @@ def _sign(award: Award) -> None:
         valid_until=award.valid_until,
         awarded_date=award.awarded_date,
         subject_id=learner.subject_id,
-        identifiers=tuple(_identifiers(learner, award.identity_salt)),
+        identifiers=tuple(credential_identifiers(learner, award.identity_salt)),
         evidence=tuple(Evidence(**item) for item in award.evidence),
         narrative=award.narrative or None,
         status=StatusEntry(status_list.public_id, award.status_index),
@@ -213,7 +213,7 @@ def award_reissue(*, award: Award, reissued_by: str, reason: str, now: datetime 
     return locked
 
 
-def _identifiers(learner: Learner, salt: str) -> list[Any]:
+def credential_identifiers(learner: Learner, salt: str) -> list[Any]:
     """Return the learner's identifiers that may go into a credential; all hashed but the plain ones."""
     included = set(tool_settings.CREDENTIAL_IDENTITY_TYPES) & IDENTITY_TYPES
     plain = set(tool_settings.PLAINTEXT_IDENTITY_TYPES)

@@ -76,3 +76,28 @@ def test_credentials_signed_before_key_rotation_still_verify(site, achievement):
         assert result["verified"] is True, show(result)
     for result in verify_with_dcc([before.credential, after.credential], site):
         assert result["verified"] is True, show(result)
+
+
+def test_a_clr_of_the_term_verifies_with_its_credentials_inside(site, achievement):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lti_tool.core.jsonld.loader import pinned_contexts
+    from lti_tool.core.openbadges.clr import CLR_V2_CONTEXT
+    from lti_tool.services.clr import clr_issue
+
+    person = learner(9)
+    award = award_issue(achievement=achievement, learner=person, issued_by="test")
+    today = timezone.now().date()
+    clr = clr_issue(issuer=achievement.issuer, learner=person, first=today - timedelta(days=120), last=today,
+                    term="2026 Fall")
+    assert clr["credentialSubject"]["verifiableCredential"] == [award.credential]
+    # No npm package publishes the CLR 2.0 context: the verifier is given the pinned copy.
+    [result] = verify_with_digitalbazaar([clr], site, documents={CLR_V2_CONTEXT: pinned_contexts()[CLR_V2_CONTEXT]})
+    assert result["verified"] is True, show(result)
+    [inside] = verify_with_digitalbazaar(clr["credentialSubject"]["verifiableCredential"], site)
+    assert inside["verified"] is True, show(inside)
+    clr["name"] = "Comprehensive Learner Record: someone else"
+    [tampered] = verify_with_digitalbazaar([clr], site, documents={CLR_V2_CONTEXT: pinned_contexts()[CLR_V2_CONTEXT]})
+    assert tampered["verified"] is False

@@ -52,3 +52,20 @@ def test_feed_endpoints_from_the_command_line(issuer, settings):
     with pytest.raises(CommandError, match="cannot send to"):
         call_command("feed_endpoint", "create", str(issuer.uuid), "--name", "x", "--url", "http://10.1.1.1/h",
                      stdout=StringIO())
+
+
+def test_clr_export_writes_one_signed_record_per_learner(achievement, learner, tmp_path):
+    import json
+
+    from django.utils import timezone
+
+    from lti_tool.services.awards import award_issue
+
+    award_issue(achievement=achievement, learner=learner, issued_by="t")
+    today = timezone.now().date().isoformat()
+    out = StringIO()
+    call_command("clr_export", str(achievement.issuer.uuid), "--from", today, "--to", today, "--term", "Fall",
+                 "--out", str(tmp_path), stdout=out)
+    assert "1 CLR written" in out.getvalue()
+    clr = json.loads((tmp_path / f"clr-{learner.uuid}.json").read_text())
+    assert clr["type"] == ["VerifiableCredential", "ClrCredential"] and clr["proof"]
