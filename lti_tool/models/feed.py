@@ -121,6 +121,7 @@ class FeedDelivery(models.Model):
     was_parked = models.BooleanField(default=False)
     next_at = models.DateTimeField()
     claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, help_text="Which runner's batch holds the lease")
     attempts = models.PositiveIntegerField(default=0)
     last_status = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)

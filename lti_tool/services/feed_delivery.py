@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from ..background import claim_due, wake_on_commit
+from ..background import wake_on_commit
 from ..conf import tool_settings
 from ..core.ports import ResolveError
 from ..core.registrar.events import LEARNER_TYPES, Disclosure, StoredEvent, disclosed_types, render, wanted
@@ -65,23 +66,61 @@ def deliveries_plan(*, event: FeedEvent) -> int:
     return len(rows)
 
 
+BATCH = 20
+
+
 def feed_deliveries_run_due(*, limit: int = 100, now: datetime | None = None) -> int:
-    """Send up to ``limit`` due deliveries; return how many were tried."""
+    """Send up to ``limit`` due deliveries, claimed in batches; return how many were tried.
+
+    A batch is claimed by one UPDATE under a token of this runner; a runner that has spent half
+    its lease on a batch (a slow receiver) hands the rest back rather than let the lease run out.
+    """
     tried = 0
+    lease = timedelta(seconds=tool_settings.FEED_LEASE)
     while tried < limit:
         current = now or timezone.now()
-        delivery = claim_due(_due(current), now=current, lease=timedelta(seconds=tool_settings.FEED_LEASE))
-        if delivery is None:
+        token, batch = _claim_batch(current, min(BATCH, limit - tried), lease)
+        if not batch:
             break
-        tried += 1
-        try:
-            _deliver(delivery, current)
-        except Exception as error:  # a bug or the database: keep the row, try again later
-            logger.exception("feed delivery %s failed unexpectedly", delivery.pk)
-            FeedDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(
-                claimed_until=None, next_at=current + timedelta(minutes=1),
-                last_error=f"{type(error).__name__}: {error}"[:2000])
+        started = time.monotonic()
+        secrets_by_endpoint: dict[int, list[str]] = {}
+        switched_off: set[int] = set()
+        for number, delivery in enumerate(batch):
+            if time.monotonic() - started > lease.total_seconds() / 2:
+                _release([d.pk for d in batch[number:]], token)
+                break
+            if delivery.endpoint_id in switched_off:  # answered 410 earlier in this batch
+                _release([delivery.pk], token)
+                continue
+            tried += 1
+            try:
+                if _deliver(delivery, token, current, secrets_by_endpoint):
+                    switched_off.add(delivery.endpoint_id)
+            except Exception as error:  # a bug or the database: keep the row, try again later
+                logger.exception("feed delivery %s failed unexpectedly", delivery.pk)
+                FeedDelivery.objects.filter(pk=delivery.pk, claim_token=token).update(
+                    claimed_until=None, claim_token="", next_at=current + timedelta(minutes=1),
+                    last_error=f"{type(error).__name__}: {error}"[:2000])
     return tried
+
+
+def _claim_batch(now: datetime, size: int, lease: timedelta) -> tuple[str, list[FeedDelivery]]:
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    candidates = list(_due(now).filter(free).values_list("pk", flat=True)[:size])
+    if not candidates:
+        return "", []
+    token = secrets.token_hex(16)
+    _due(now).filter(free, pk__in=candidates).update(claimed_until=now + lease, claim_token=token,
+                                                     attempts=F("attempts") + 1)  # still due, still free
+    batch = list(FeedDelivery.objects.filter(claim_token=token)
+                 .select_related("endpoint__issuer", "event__issuer", "event__award", "event__learner")
+                 .order_by("position", "pk"))
+    return token, batch
+
+
+def _release(pks: list[int], token: str) -> None:
+    FeedDelivery.objects.filter(pk__in=pks, claim_token=token).update(
+        claimed_until=None, claim_token="", attempts=F("attempts") - 1)
 
 
 def _due(now: datetime):
@@ -93,24 +132,28 @@ def _due(now: datetime):
             .filter(Q(learner_id__isnull=True) | ~Exists(earlier)).order_by("next_at", "position", "pk"))
 
 
-def _deliver(delivery: FeedDelivery, now: datetime) -> None:
-    endpoint = FeedEndpoint.objects.select_related("issuer").get(pk=delivery.endpoint_id)
-    event = FeedEvent.objects.select_related("award", "issuer", "learner").get(pk=delivery.event_id)
+def _deliver(delivery: FeedDelivery, token: str, now: datetime, secrets_by_endpoint: dict[int, list[str]]) -> bool:
+    """Send one claimed delivery and record what came of it; return True when the endpoint was switched off."""
+    endpoint, event = delivery.endpoint, delivery.event
     body_event = render_for(endpoint, event, parked=delivery.was_parked)
-    mine = FeedDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts)  # only while the lease is ours
+    mine = FeedDelivery.objects.filter(pk=delivery.pk, claim_token=token)  # only while the lease is ours
     if endpoint.kind == FeedEndpoint.Kind.ONEROSTER:
         from .feed_oneroster import oneroster_send
         outcome = oneroster_send(endpoint=endpoint, event=event, rendered=body_event, now=now)
     else:
-        outcome = _webhook_send(endpoint, event, body_event, now)
+        if endpoint.pk not in secrets_by_endpoint:
+            secrets_by_endpoint[endpoint.pk] = feed_endpoint_secrets(endpoint, now)
+        outcome = _webhook_send(endpoint, event, body_event, now, secrets_by_endpoint[endpoint.pk])
     if outcome.delivered:
-        mine.update(status=Status.DELIVERED, delivered_at=now, claimed_until=None, last_status=outcome.status,
-                    last_error="", response_excerpt=outcome.excerpt, disclosed=disclosed_types(body_event))
+        mine.update(status=Status.DELIVERED, delivered_at=now, claimed_until=None, claim_token="",
+                    last_status=outcome.status, last_error="", response_excerpt=outcome.excerpt,
+                    disclosed=disclosed_types(body_event))
         if endpoint.failing_since is not None:
             FeedEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
-        return
+            endpoint.failing_since = None
+        return False
     logger.info("feed delivery %s to %s failed: %s", delivery.pk, endpoint.name, outcome.problem)
-    update: dict[str, Any] = {"claimed_until": None, "last_status": outcome.status,
+    update: dict[str, Any] = {"claimed_until": None, "claim_token": "", "last_status": outcome.status,
                               "last_error": outcome.problem[:2000], "response_excerpt": outcome.excerpt}
     if outcome.gone:  # 410: the receiver says this endpoint is no more
         update["next_at"] = now
@@ -124,6 +167,7 @@ def _deliver(delivery: FeedDelivery, now: datetime) -> None:
             update["next_at"] = max(now, timezone.now()) + timedelta(seconds=delay)
         _note_failure(endpoint, now)
     mine.update(**update)
+    return outcome.gone
 
 
 def render_for(endpoint: FeedEndpoint, event: FeedEvent, *, parked: bool = False) -> dict[str, Any]:
@@ -149,9 +193,10 @@ class Outcome:
         self.retry_after, self.gone = retry_after, gone
 
 
-def _webhook_send(endpoint: FeedEndpoint, event: FeedEvent, rendered: dict[str, Any], now: datetime) -> Outcome:
+def _webhook_send(endpoint: FeedEndpoint, event: FeedEvent, rendered: dict[str, Any], now: datetime,
+                  signing_secrets: list[str]) -> Outcome:
     body = json.dumps(rendered, separators=(",", ":"), ensure_ascii=False).encode()
-    signed = webhook_headers(feed_endpoint_secrets(endpoint, now), str(event.uuid), int(time.time()), body)
+    signed = webhook_headers(signing_secrets, str(event.uuid), int(time.time()), body)
     return http_outcome(endpoint.url, method="POST", body=body, now=now, headers={
         **signed, "Content-Type": "application/cloudevents+json; charset=utf-8",
         "Idempotency-Key": str(event.uuid)})
