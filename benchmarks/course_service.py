@@ -25,11 +25,9 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,30 +56,17 @@ def main() -> None:
     if args.phase:
         print(json.dumps(run_phase(json.loads(args.phase))), flush=True)
         return
-    from benchmarks.lti_launch import ScratchDatabase
+    from benchmarks.phases import phase_in_scratch
 
     print(f"course service benchmark: {args.learners:,} learners, 10 badges × 20 requirements, "
           f"{args.awards:,} awards in the bulk issue; load {os.getloadavg()[0]:.2f}", flush=True)
     results = []
     for kind in [d.strip() for d in args.databases.split(",") if d.strip()]:
-        try:
-            scratch = ScratchDatabase(kind, SimpleNamespace(postgres=args.postgres))
-        except Exception as error:  # PostgreSQL not reachable: say so and go on
-            print(f"{kind} skipped: {error}", flush=True)
-            continue
-        try:
-            config = {"kind": kind, "url": scratch.url, "learners": args.learners, "awards": args.awards,
-                      "calls": 100 if args.quick else 500, "profile": args.profile}
-            completed = subprocess.run(
-                [sys.executable, str(Path(__file__).resolve()), "--phase", json.dumps(config)], cwd=ROOT,
-                stdout=subprocess.PIPE, text=True, check=False,
-                env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": scratch.url,
-                     "DJANGO_SETTINGS_MODULE": "benchmarks.lti_settings"})
-            if completed.returncode != 0:
-                raise SystemExit(f"the {kind} phase failed (exit {completed.returncode})")
-            results.append(json.loads(completed.stdout.strip().splitlines()[-1]))
-        finally:
-            scratch.close()
+        result = phase_in_scratch(__file__, kind, args.postgres, {
+            "learners": args.learners, "awards": args.awards, "calls": 100 if args.quick else 500,
+            "profile": args.profile})
+        if result is not None:
+            results.append(result)
     print()
     print("| database | re-evaluation p50 ms | p99 ms | fact write p50 ms | p99 ms | both p50 ms | p99 ms | "
           "SQL for both | AGS sync s | results/s | again, unchanged s | bulk issue awards/s | ms per award |")

@@ -29,7 +29,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +57,7 @@ def main() -> None:
     if args.phase:
         print(json.dumps(run_phase(json.loads(args.phase))), flush=True)
         return
-    from benchmarks.lti_launch import ScratchDatabase
+    from benchmarks.phases import phase_in_scratch
 
     print(f"feed delivery benchmark: {args.events:,} events, a backlog of {args.backlog:,}, {args.workers} "
           f"runner processes; {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}", flush=True)
@@ -66,23 +65,10 @@ def main() -> None:
     for kind in [d.strip() for d in args.databases.split(",") if d.strip()]:
         row: dict[str, Any] = {"kind": kind}
         for name, count in (("throughput", args.events), ("backlog", args.backlog)):
-            try:
-                scratch = ScratchDatabase(kind, SimpleNamespace(postgres=args.postgres))
-            except Exception as error:  # PostgreSQL not reachable: say so and go on
-                print(f"{kind} skipped: {error}", flush=True)
+            result = phase_in_scratch(__file__, kind, args.postgres, {"count": count, "workers": args.workers})
+            if result is None:
                 break
-            try:
-                config = {"kind": kind, "url": scratch.url, "count": count, "workers": args.workers}
-                completed = subprocess.run(
-                    [sys.executable, str(Path(__file__).resolve()), "--phase", json.dumps(config)], cwd=ROOT,
-                    stdout=subprocess.PIPE, text=True, check=False,
-                    env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": scratch.url,
-                         "DJANGO_SETTINGS_MODULE": "benchmarks.lti_settings"})
-                if completed.returncode != 0:
-                    raise SystemExit(f"the {kind} {name} phase failed (exit {completed.returncode})")
-                row[name] = json.loads(completed.stdout.strip().splitlines()[-1])
-            finally:
-                scratch.close()
+            row[name] = result
         if "backlog" in row:
             results.append(row)
     print()

@@ -59,6 +59,26 @@ def claim_due(due: QuerySet, *, now: datetime, lease: timedelta, **also: Any) ->
     return None
 
 
+def run_claimed(due: Callable[[datetime], QuerySet], handle: Callable[[Any, datetime], None], *, lease: timedelta,
+                limit: int, now: datetime | None = None, **also: Any) -> int:
+    """Claim due rows one at a time (:func:`claim_due`) and hand each to ``handle``; return how many.
+
+    ``due(now)`` gives the rows due at ``now``; ``handle(row, now)`` does the work and records its
+    outcome (success, or the error and when to try again) on the row, releasing the lease.
+    """
+    from django.utils import timezone
+
+    handled = 0
+    while handled < limit:
+        current = now or timezone.now()
+        row = claim_due(due(current), now=current, lease=lease, **also)
+        if row is None:
+            break
+        handled += 1
+        handle(row, current)
+    return handled
+
+
 def run_due_work(*, limit: int = 200) -> dict[str, int]:
     """Run what is due now, up to ``limit`` items of each kind; return how many of each ran."""
     done = {}

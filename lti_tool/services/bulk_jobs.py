@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from ..background import claim_due, wake_on_commit
+from ..background import run_claimed, wake_on_commit
 from ..models import Achievement, BulkAwardJob, LtiContext
 from .bulk import BulkReport, BulkRow, award_bulk_issue
 from .errors import ServiceError
@@ -46,17 +46,9 @@ def bulk_award_queue(*, achievement: Achievement, context: LtiContext | None, re
 
 def bulk_awards_run_due(*, limit: int = 5, now: datetime | None = None) -> int:
     """Run up to ``limit`` due bulk jobs; return how many were tried."""
-    tried = 0
-    while tried < limit:
-        current = now or timezone.now()
-        due = BulkAwardJob.objects.filter(status=BulkAwardJob.Status.QUEUED, next_at__lte=current) \
-            .order_by("created_at", "pk")
-        job = claim_due(due, now=current, lease=LEASE)
-        if job is None:
-            break
-        tried += 1
-        _run(job, current)
-    return tried
+    return run_claimed(lambda current: BulkAwardJob.objects.filter(status=BulkAwardJob.Status.QUEUED,
+                                                                   next_at__lte=current).order_by("created_at", "pk"),
+                       _run, lease=LEASE, limit=limit, now=now)
 
 
 class _LeaseLost(Exception):

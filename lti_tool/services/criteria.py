@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ..background import claim_due
+from ..background import run_claimed
 from ..core.criteria.evaluate import Explainer, Outcome
 from ..core.criteria.facts import Earned, LearnerFacts, MemberStatus
 from ..core.criteria.graph import order
@@ -214,32 +214,26 @@ def evaluations_run_due(*, limit: int = 100, now: datetime | None = None) -> int
     A claim is a lease (``claimed_until``); a worker that dies mid-way leaves the row to be claimed
     again when the lease ends. A course-wide request fans out into one request per learner.
     """
-    ran = 0
-    while ran < limit:
-        current = now or timezone.now()
-        job = _claim(current)
-        if job is None:
-            break
-        ran += 1
-        try:
-            with transaction.atomic():
-                if job.learner_id is None:
-                    for learner in course_learners(context=job.context):
-                        evaluation_request(context=job.context, learner=learner, reason=job.reason, now=current)
-                else:
-                    learner_evaluate(context=job.context, learner=job.learner, now=current)
-                # Done only if no new fact asked for this row while it ran; else free it to run again.
-                if not PendingEvaluation.objects.filter(pk=job.pk, asks=job.asks).update(
-                        done_at=current, claimed_until=None):
-                    PendingEvaluation.objects.filter(pk=job.pk).update(claimed_until=None)
-        except Exception as error:  # recorded on the row and retried with back-off
-            logger.exception("evaluation %s failed", job.pk)
-            backoff = min(timedelta(seconds=30 * 2 ** min(job.attempts, 10)), MAX_BACKOFF)
-            PendingEvaluation.objects.filter(pk=job.pk).update(
-                claimed_until=None, not_before=current + backoff, last_error=f"{type(error).__name__}: {error}"[:2000])
-    return ran
+    return run_claimed(lambda current: PendingEvaluation.objects.filter(done_at__isnull=True, not_before__lte=current)
+                       .order_by("not_before", "pk"), _evaluate, lease=LEASE, limit=limit, now=now)
 
 
-def _claim(now: datetime) -> PendingEvaluation | None:
-    due = PendingEvaluation.objects.filter(done_at__isnull=True, not_before__lte=now).order_by("not_before", "pk")
-    return claim_due(due, now=now, lease=LEASE)
+def _evaluate(job: PendingEvaluation, current: datetime) -> None:
+    try:
+        with transaction.atomic():
+            if job.learner_id is None:
+                for learner in course_learners(context=job.context):
+                    evaluation_request(context=job.context, learner=learner, reason=job.reason, now=current)
+            else:
+                learner_evaluate(context=job.context, learner=job.learner, now=current)
+            # Done only if no new fact asked for this row while it ran; else free it to run again.
+            if not PendingEvaluation.objects.filter(pk=job.pk, asks=job.asks).update(
+                    done_at=current, claimed_until=None):
+                PendingEvaluation.objects.filter(pk=job.pk).update(claimed_until=None)
+    except Exception as error:  # recorded on the row and retried with back-off
+        logger.exception("evaluation %s failed", job.pk)
+        backoff = min(timedelta(seconds=30 * 2 ** min(job.attempts, 10)), MAX_BACKOFF)
+        PendingEvaluation.objects.filter(pk=job.pk).update(
+            claimed_until=None, not_before=current + backoff, last_error=f"{type(error).__name__}: {error}"[:2000])
+
+

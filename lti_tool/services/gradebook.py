@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db.models import Max
 from django.utils import timezone
 
-from ..background import claim_due, wake_on_commit
+from ..background import run_claimed, wake_on_commit
 from ..lti import advantage as adv
 from ..models import Award, GradebookScore, LtiResourceLink, LtiUser
 
@@ -59,24 +59,20 @@ def gradebook_scores_queue(*, award: Award, earned: bool, now: datetime | None =
 
 def gradebook_scores_run_due(*, limit: int = 100, now: datetime | None = None) -> int:
     """Post up to ``limit`` due scores; return how many were tried."""
-    tried = 0
-    while tried < limit:
-        current = now or timezone.now()
-        due = GradebookScore.objects.filter(status=GradebookScore.Status.PENDING, next_at__lte=current) \
-            .order_by("timestamp", "pk")
-        score = claim_due(due, now=current, lease=LEASE)
-        if score is None:
-            break
-        tried += 1
-        try:
-            _post(score, current)
-        except Exception as error:  # e.g. no tool key: record it, never leave the row claimed
-            logger.exception("gradebook score %s could not be posted", score.pk)
-            GradebookScore.objects.filter(pk=score.pk).update(
-                claimed_until=None, next_at=current + timedelta(minutes=2 ** min(score.attempts, 8)),
-                last_error=f"{type(error).__name__}: {error}"[:2000],
-                **({"status": GradebookScore.Status.FAILED} if score.attempts >= MAX_ATTEMPTS else {}))
-    return tried
+    return run_claimed(lambda current: GradebookScore.objects.filter(status=GradebookScore.Status.PENDING,
+                                                                     next_at__lte=current).order_by("timestamp", "pk"),
+                       _post_recorded, lease=LEASE, limit=limit, now=now)
+
+
+def _post_recorded(score: GradebookScore, now: datetime) -> None:
+    try:
+        _post(score, now)
+    except Exception as error:  # e.g. no tool key: record it, never leave the row claimed
+        logger.exception("gradebook score %s could not be posted", score.pk)
+        GradebookScore.objects.filter(pk=score.pk).update(
+            claimed_until=None, next_at=now + timedelta(minutes=2 ** min(score.attempts, 8)),
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+            **({"status": GradebookScore.Status.FAILED} if score.attempts >= MAX_ATTEMPTS else {}))
 
 
 def _post(score: GradebookScore, now: datetime) -> None:

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..background import claim_due, wake_on_commit
+from ..background import run_claimed, wake_on_commit
 from ..conf import tool_settings
 from ..core.timefmt import TimeFormatError, parse_datetime
 from ..lti import advantage as adv
@@ -80,38 +80,28 @@ def lms_sync_request(*, context: LtiContext, kind: str, now: datetime | None = N
 
 def lms_syncs_run_due(*, limit: int = 20, now: datetime | None = None) -> int:
     """Claim and run up to ``limit`` due course reads; return how many ran (failed ones included)."""
-    ran = 0
-    while ran < limit:
-        current = now or timezone.now()
-        sync = _claim(current)
-        if sync is None:
-            break
-        ran += 1
-        try:
-            if sync.kind == CourseSync.Kind.AGS:
-                summary = context_ags_sync(context=sync.context, now=current)
-            else:
-                summary = context_nrps_sync(context=sync.context, sync=sync, now=current)
-        except Exception as error:  # recorded on the row, retried with back-off; facts already kept stay
-            logger.warning("%s sync of course %s failed: %s", sync.kind, sync.context_id, error)
-            backoff = min(timedelta(minutes=2 ** min(sync.attempts, 10)), MAX_BACKOFF)
-            CourseSync.objects.filter(pk=sync.pk, attempts=sync.attempts).update(
-                claimed_until=None, next_at=current + backoff, last_error=f"{type(error).__name__}: {error}"[:2000])
-            continue
-        interval = timedelta(seconds=float(tool_settings.LMS_SYNC_INTERVAL))
-        CourseSync.objects.filter(pk=sync.pk, attempts=sync.attempts).update(  # only if still ours
-            claimed_until=None, attempts=0, last_success_at=current, last_error="", summary=summary,
-            next_at=current + interval,
-            **({"differences_url": summary.pop("differences_url", "")} if sync.kind == CourseSync.Kind.NRPS else {}))
-    return ran
+    return run_claimed(lambda current: CourseSync.objects.filter(next_at__lte=current).order_by("next_at", "pk"),
+                       _sync, lease=LEASE, limit=limit, now=now, last_started_at=now or timezone.now())
 
 
-def _claim(now: datetime) -> CourseSync | None:
-    due = CourseSync.objects.filter(next_at__lte=now).order_by("next_at", "pk")
-    sync = claim_due(due, now=now, lease=LEASE, last_started_at=now)
-    if sync is None:
-        return None
-    return CourseSync.objects.select_related("context__deployment__registration__platform").get(pk=sync.pk)
+def _sync(claimed: CourseSync, current: datetime) -> None:
+    sync = CourseSync.objects.select_related("context__deployment__registration__platform").get(pk=claimed.pk)
+    try:
+        if sync.kind == CourseSync.Kind.AGS:
+            summary = context_ags_sync(context=sync.context, now=current)
+        else:
+            summary = context_nrps_sync(context=sync.context, sync=sync, now=current)
+    except Exception as error:  # recorded on the row, retried with back-off; facts already kept stay
+        logger.warning("%s sync of course %s failed: %s", sync.kind, sync.context_id, error)
+        backoff = min(timedelta(minutes=2 ** min(sync.attempts, 10)), MAX_BACKOFF)
+        CourseSync.objects.filter(pk=sync.pk, attempts=sync.attempts).update(
+            claimed_until=None, next_at=current + backoff, last_error=f"{type(error).__name__}: {error}"[:2000])
+        return
+    interval = timedelta(seconds=float(tool_settings.LMS_SYNC_INTERVAL))
+    CourseSync.objects.filter(pk=sync.pk, attempts=sync.attempts).update(  # only if still ours
+        claimed_until=None, attempts=0, last_success_at=current, last_error="", summary=summary,
+        next_at=current + interval,
+        **({"differences_url": summary.pop("differences_url", "")} if sync.kind == CourseSync.Kind.NRPS else {}))
 
 
 # -- AGS ------------------------------------------------------------------------------------------

@@ -61,7 +61,10 @@ class Command(BaseCommand):
         out.write(f"  Baked badge (SVG) download:   {valid.public_id}/badge.svg")
         out.write(f"  A revoked credential:         {revoked.public_id}")
         out.write(f"  Issuer profile:               {valid.achievement.issuer.public_id}")
-        out.write(f"  Verify page (paste/upload):   {base}/verify\n")
+        out.write(f"  Verify page (paste/upload):   {base}/verify")
+        out.write(f"  Credential catalog:           {base}/catalog")
+        password = self._demo_registrar(valid.achievement.issuer)
+        out.write(f"  Registrar page:               {base}/registrar/   (user registrar, password {password})\n")
         if options["no_serve"]:
             return
         parts = urlsplit(base)
@@ -71,6 +74,20 @@ class Command(BaseCommand):
             out.write("Background worker started in this process (ACCOLADE_TASKS=embedded).")
         out.write(f"Serving on {address} (Ctrl-C to stop)…")
         call_command("runserver", address, use_reloader=False)
+
+    def _demo_registrar(self, issuer) -> str:
+        """Give the demo a registrar account for its issuer, with a fresh password each run."""
+        from django.contrib.auth import get_user_model
+
+        from ...models import RegistrarRole
+
+        user, _ = get_user_model().objects.get_or_create(username="registrar",
+                                                         defaults={"first_name": "Demo", "last_name": "Registrar"})
+        password = secrets.token_urlsafe(9)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        RegistrarRole.objects.get_or_create(user=user, issuer=issuer)
+        return password
 
     def _ensure_dev_kek(self) -> None:
         if tool_settings.KEK:
