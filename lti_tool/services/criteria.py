@@ -214,8 +214,12 @@ def evaluations_run_due(*, limit: int = 100, now: datetime | None = None) -> int
     A claim is a lease (``claimed_until``); a worker that dies mid-way leaves the row to be claimed
     again when the lease ends. A course-wide request fans out into one request per learner.
     """
-    return run_claimed(lambda current: PendingEvaluation.objects.filter(done_at__isnull=True, not_before__lte=current)
-                       .order_by("not_before", "pk"), _evaluate, lease=LEASE, limit=limit, now=now)
+    return run_claimed(evaluations_due, _evaluate, lease=LEASE, limit=limit, now=now)
+
+
+def evaluations_due(now: datetime):
+    """Return the evaluations due at ``now``, oldest first (claimed or not)."""
+    return PendingEvaluation.objects.filter(done_at__isnull=True, not_before__lte=now).order_by("not_before", "pk")
 
 
 def _evaluate(job: PendingEvaluation, current: datetime) -> None:

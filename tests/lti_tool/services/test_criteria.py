@@ -183,7 +183,9 @@ def test_a_failing_evaluation_is_kept_and_retried_later(course, badge, learner, 
 def test_a_claim_left_by_a_dead_worker_is_taken_again_when_its_lease_ends(course, badge, learner):
     lab(course, learner, "complete_pass", 1)
     score(course, learner, 90, 1)
-    job = criteria._claim(at(1))  # a worker claims, then dies
+    from lti_tool.background import claim_due
+
+    job = claim_due(criteria.evaluations_due(at(1)), now=at(1), lease=criteria.LEASE)  # a worker claims, then dies
     assert job is not None and run(1) == 0
     assert run(1 + criteria.LEASE.total_seconds() / 86400 + 1e-4) == 1
     assert len(awards_of(badge, learner)) == 1
