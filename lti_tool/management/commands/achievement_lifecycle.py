@@ -1,11 +1,13 @@
 """manage.py achievement_lifecycle: move an achievement through draft → submitted → approved → active → retired."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from ...models import Achievement
 from ...public_ids import parse_uuid
 from ...services import governance
-from ...services.errors import ServiceError
+from ...services.errors import InvalidSpecError, ServiceError
 
 STEPS = {
     "submit": lambda a, by, note: governance.achievement_submit(achievement=a, actor=by, note=note),
@@ -24,9 +26,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("achievement", help="Achievement UUID")
-        parser.add_argument("step", choices=sorted(STEPS))
+        parser.add_argument("step", choices=sorted([*STEPS, "revise"]),
+                            help="revise edits a draft, or starts a new version of an approved credential")
         parser.add_argument("--by", required=True, help="Who takes the step (recorded)")
         parser.add_argument("--note", default="", help="Why (required to return)")
+        parser.add_argument("--changes", help="revise: a YAML or JSON file of the fields to change")
 
     def handle(self, *args, **options):
         uuid = parse_uuid(options["achievement"])
@@ -34,8 +38,29 @@ class Command(BaseCommand):
         if achievement is None:
             raise CommandError(f"no achievement {options['achievement']!r}")
         try:
-            done = STEPS[options["step"]](achievement, options["by"], options["note"])
+            if options["step"] == "revise":
+                done = governance.achievement_revise(achievement=achievement, changes=_changes(options["changes"]),
+                                                     actor=options["by"], note=options["note"])
+            else:
+                done = STEPS[options["step"]](achievement, options["by"], options["note"])
+        except InvalidSpecError as error:
+            raise CommandError("; ".join(error.problems)) from error
         except ServiceError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(f"{done.name} (version {done.version_number}) is now {done.get_status_display().lower()}"
+        self.stdout.write(f"{done.name} ({done.uuid}, version {done.version_number}) is now "
+                          f"{done.get_status_display().lower()}"
                           f"{'; approved by ' + done.approved_by if done.approved_at else ''}")
+
+
+def _changes(path: str | None) -> dict:
+    if not path:
+        raise CommandError("revise needs --changes file.yaml")
+    import yaml
+
+    try:
+        changes = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise CommandError(f"cannot read {path}: {error}") from None
+    if not isinstance(changes, dict) or not changes:
+        raise CommandError("the changes file must map field names to new values")
+    return changes

@@ -69,3 +69,13 @@ def test_clr_export_writes_one_signed_record_per_learner(achievement, learner, t
     assert "1 CLR written" in out.getvalue()
     clr = json.loads((tmp_path / f"clr-{learner.uuid}.json").read_text())
     assert clr["type"] == ["VerifiableCredential", "ClrCredential"] and clr["proof"]
+
+
+def test_revising_an_approved_credential_from_the_command_line_starts_a_new_version(achievement, tmp_path):
+    changes = tmp_path / "changes.yaml"
+    changes.write_text("name: Lab Safety II\nclock_hours: 4\n")
+    out = run(str(achievement.uuid), "revise", "--by", "Dana Dean", "--changes", str(changes))
+    assert "Lab Safety II" in out and "version 2) is now draft" in out
+    changes.write_text("credit_type: maybe\n")
+    with pytest.raises(CommandError, match="credit_type"):
+        run(str(achievement.uuid), "revise", "--by", "Dana Dean", "--changes", str(changes))
