@@ -67,6 +67,7 @@ def deliveries_plan(*, event: FeedEvent) -> int:
 
 
 BATCH = 20
+PUSHED = (FeedEndpoint.Kind.WEBHOOK, FeedEndpoint.Kind.ONEROSTER)  # pull endpoints are read, SFTP gets files
 
 
 def feed_deliveries_run_due(*, limit: int = 100, now: datetime | None = None) -> int:
@@ -105,13 +106,22 @@ def feed_deliveries_run_due(*, limit: int = 100, now: datetime | None = None) ->
 
 
 def _claim_batch(now: datetime, size: int, lease: timedelta) -> tuple[str, list[FeedDelivery]]:
+    """Lease up to ``size`` due deliveries to this runner under a fresh token.
+
+    PostgreSQL: the rows are locked ``FOR UPDATE SKIP LOCKED`` while they are chosen, so two runners
+    never take the same row (an UPDATE over a joined subquery alone does not re-check "still free"
+    against a row another runner just committed). SQLite: the transaction takes the write lock at
+    BEGIN (``transaction_mode`` IMMEDIATE), so choosing and taking are one step.
+    """
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    candidates = list(_due(now).filter(free).values_list("pk", flat=True)[:size])
-    if not candidates:
-        return "", []
     token = secrets.token_hex(16)
-    _due(now).filter(free, pk__in=candidates).update(claimed_until=now + lease, claim_token=token,
-                                                     attempts=F("attempts") + 1)  # still due, still free
+    with transaction.atomic():
+        candidates = list(_due(now).filter(free).select_for_update(skip_locked=True, of=("self",))
+                          .values_list("pk", flat=True)[:size])
+        if not candidates:
+            return "", []
+        FeedDelivery.objects.filter(pk__in=candidates).update(claimed_until=now + lease, claim_token=token,
+                                                              attempts=F("attempts") + 1)
     batch = list(FeedDelivery.objects.filter(claim_token=token)
                  .select_related("endpoint__issuer", "event__issuer", "event__award", "event__learner")
                  .order_by("position", "pk"))
@@ -124,12 +134,23 @@ def _release(pks: list[int], token: str) -> None:
 
 
 def _due(now: datetime):
-    earlier = FeedDelivery.objects.filter(endpoint_id=OuterRef("endpoint_id"), learner_id=OuterRef("learner_id"),
-                                          position__lt=OuterRef("position"),
-                                          status__in=[Status.PENDING, Status.PARKED])
-    return (FeedDelivery.objects.filter(status=Status.PENDING, next_at__lte=now, endpoint__enabled=True)
-            .exclude(endpoint__kind=FeedEndpoint.Kind.PULL)  # read by the SIS through the pull API
-            .filter(Q(learner_id__isnull=True) | ~Exists(earlier)).order_by("next_at", "position", "pk"))
+    """Return deliveries due now, each only once the earlier ones it must follow are out of the way.
+
+    An event about a learner follows the learner's earlier events to the same endpoint; a catalog
+    event follows the earlier events about the same achievement.
+    """
+    waiting = [Status.PENDING, Status.PARKED]
+    earlier_of_learner = FeedDelivery.objects.filter(
+        endpoint_id=OuterRef("endpoint_id"), learner_id=OuterRef("learner_id"), position__lt=OuterRef("position"),
+        status__in=waiting)
+    earlier_of_subject = FeedDelivery.objects.filter(
+        endpoint_id=OuterRef("endpoint_id"), learner_id__isnull=True, event__subject=OuterRef("event__subject"),
+        position__lt=OuterRef("position"), status__in=waiting)
+    return (FeedDelivery.objects.filter(status=Status.PENDING, next_at__lte=now, endpoint__enabled=True,
+                                        endpoint__kind__in=PUSHED)
+            .filter((Q(learner_id__isnull=False) & ~Exists(earlier_of_learner))
+                    | (Q(learner_id__isnull=True) & ~Exists(earlier_of_subject)))
+            .order_by("next_at", "position", "pk"))
 
 
 def _deliver(delivery: FeedDelivery, token: str, now: datetime, secrets_by_endpoint: dict[int, list[str]]) -> bool:

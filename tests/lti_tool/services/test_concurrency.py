@@ -1,6 +1,7 @@
 """Races between requests: run on SQLite and PostgreSQL (``.ci/run`` does both)."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -128,3 +129,25 @@ def test_two_first_sends_of_the_same_evidence_store_one(course, learner, trial):
                                                      learner=learner, text=f"attempt {i}"))
     assert len(sent) == 1 and [type(e) for e in errors] == [EvidenceRefusedError], errors
     assert EvidenceSubmission.objects.filter(achievement=badge, learner=learner).count() == 1
+
+
+def test_two_runners_never_claim_the_same_feed_delivery(achievement, settings):
+    from django.utils import timezone
+
+    from lti_tool.models import FeedDelivery
+    from lti_tool.services import feed_delivery
+    from lti_tool.services.feed_endpoints import feed_endpoint_create
+
+    settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": True}
+    feed_endpoint_create(issuer=achievement.issuer, name="SIS", url="http://127.0.0.1:9/hook")
+    for n in range(12):
+        award_issue(achievement=achievement, issued_by="test",
+                    learner=learner_find_or_create(email=f"c{n}@example.edu", sis_id=f"C{n}", source="test"))
+    for _trial in range(5):
+        FeedDelivery.objects.update(claimed_until=None, claim_token="", attempts=0)
+        now = timezone.now()
+        claimed, errors = race(4, lambda _, at=now: feed_delivery._claim_batch(at, 6, timedelta(minutes=2))[1])
+        assert errors == []
+        taken = [d.pk for batch in claimed for d in batch]
+        assert len(taken) == len(set(taken)) == 12, taken
+        assert set(FeedDelivery.objects.values_list("attempts", flat=True)) == {1}
