@@ -24,6 +24,8 @@ urlpatterns = [
     path("verify", pages.verify_page, name="verify"),
     path("catalog", pages.catalog_page, name="catalog"),
     path("registrar/", registrar.home, name="registrar"),
+    path("registrar/login/", registrar.SignIn.as_view(), name="registrar-login"),
+    path("registrar/logout/", registrar.SignOut.as_view(), name="registrar-logout"),
     path("registrar/<uuid:issuer_uuid>", registrar.issuer_page, name="registrar-issuer"),
     path("registrar/<uuid:issuer_uuid>/achievements/<uuid:achievement_uuid>", registrar.decide,
          name="registrar-decide"),

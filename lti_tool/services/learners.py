@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from ..models import Learner, LearnerIdentity
 from .errors import ServiceError
@@ -55,10 +56,22 @@ def _find_or_create(wanted: list[tuple[str, str, str]], *, name: str, source: st
         learner.display_name = name
         learner.save(update_fields=["display_name"])
     have = {(i.kind, i.scope, i.value) for i in learner.identities.all()}
+    newly_matched = False
     for kind, scope, value in wanted:
         if (kind, scope, value) not in have:
-            LearnerIdentity.objects.create(learner=learner, kind=kind, scope=scope, value=value, source=source)
+            identity = LearnerIdentity.objects.create(learner=learner, kind=kind, scope=scope, value=value,
+                                                      source=source)
+            newly_matched = newly_matched or kind == "sisSourcedId"
+    if newly_matched and learner_has_parked_events(learner):
+        learner_identity_linked(learner=learner, by=source, now=identity.created_at)
     return learner
+
+
+def learner_has_parked_events(learner: Learner) -> bool:
+    """Whether some feed event about the learner waits for their student id."""
+    from ..models import FeedDelivery
+
+    return FeedDelivery.objects.filter(learner=learner, status=FeedDelivery.Status.PARKED).exists()
 
 
 def learner_sis_id_link(*, learner: Learner, sis_id: str, by: str, scope: str = "") -> LearnerIdentity:
@@ -80,7 +93,9 @@ def learner_sis_id_link(*, learner: Learner, sis_id: str, by: str, scope: str = 
         if held is not None and held.learner_id != learner.pk:
             raise ServiceError(f"SIS id {sis_id} already belongs to another learner ({held.learner}); "
                                "resolve the conflict before linking")
-        if held is not None:
+        if held is not None:  # already theirs (from a file, say): make sure nothing still waits for it
+            if learner_has_parked_events(learner):
+                learner_identity_linked(learner=learner, by=by, now=timezone.now())
             return held
         if learner.identities.filter(kind="sisSourcedId", scope=scope).exists():
             raise ServiceError(f"{learner} already has a different SIS id")

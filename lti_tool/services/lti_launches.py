@@ -21,7 +21,6 @@ from ..lti import claims as c
 from ..lti.launch import ValidatedLaunch
 from ..lti.roles import tool_roles
 from ..models import (
-    FeedDelivery,
     Learner,
     LtiContext,
     LtiLaunch,
@@ -33,7 +32,7 @@ from ..models import (
 from ..selectors import linkable_badge
 from .errors import ServiceError
 from .facts import fact_record
-from .learners import learner_identity_linked
+from .learners import learner_has_parked_events, learner_identity_linked
 from .lms_sync import lms_sync_on_launch
 
 logger = logging.getLogger(__name__)
@@ -166,8 +165,7 @@ def lti_user_upsert(*, platform: LtiPlatform, sub: str, sent: dict[str, str], wh
     user.save(update_fields=["claims", "name", "email", "lis_person_sourcedid", "last_launch_at"])
     if sent["name"] and user.learner.display_name != sent["name"][:200]:
         Learner.objects.filter(pk=user.learner_id).update(display_name=sent["name"][:200])
-    if newly_matched and FeedDelivery.objects.filter(learner_id=user.learner_id,
-                                                     status=FeedDelivery.Status.PARKED).exists():
+    if newly_matched and learner_has_parked_events(user.learner):
         learner_identity_linked(learner=user.learner, by=f"lms:{platform.issuer}"[:200], now=now)
     return user
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView, LogoutView
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -29,7 +30,21 @@ from ..services.feed_delivery import feed_replay
 from ..services.feed_endpoints import feed_endpoint_enable
 from ..services.learners import learner_sis_id_link
 
-LOGIN = "/admin/login/"
+LOGIN = "/registrar/login/"
+
+
+class SignIn(LoginView):
+    """Sign in with a Django account (registrars need not be staff of the admin site)."""
+
+    template_name = "lti_tool/registrar/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return "/registrar/"
+
+
+class SignOut(LogoutView):
+    next_page = LOGIN
 
 
 def _issuer(request: HttpRequest, issuer_uuid) -> Issuer:

@@ -230,3 +230,15 @@ def test_a_private_address_is_refused_unless_allowed(issuer, settings):
                 "http://user:pw@sis.example.edu/x"):
         with pytest.raises(ServiceError, match="cannot send to"):
             feed_endpoint_create(issuer=issuer, name="SIS", url=url)
+
+
+def test_a_student_id_from_a_file_also_releases_parked_events(achievement, endpoint, receiver):
+    from lti_tool.services.learners import learner_sis_id_link
+
+    learner = learner_find_or_create(email="late@example.edu", name="Late Match", source="test")
+    award_issue(achievement=achievement, learner=learner, issued_by="t")
+    learner_find_or_create(email="late@example.edu", sis_id="S555", source="csv")  # the bulk file knows it
+    assert not FeedDelivery.objects.filter(status="parked").exists()
+    learner_sis_id_link(learner=learner, sis_id="S555", by="r")  # typing it again changes nothing
+    feed_deliveries_run_due()
+    assert [r.event["type"] for r in receiver.received] == ["credential.awarded", "learner.identity_linked"]

@@ -21,8 +21,10 @@ from ..conftest import BASIC_SPEC
 def rita(client, issuer):
     out = StringIO()
     call_command("registrar_grant", str(issuer.uuid), "rita", "--create", "--name", "Rita Registrar", stdout=out)
-    assert "one-time password" in out.getvalue()
-    client.force_login(User.objects.get(username="rita"))
+    password = out.getvalue().rsplit(": ", 1)[1].strip()
+    signed_in = client.post("/registrar/login/", {"username": "rita", "password": password,
+                                                  "next": f"/registrar/{issuer.uuid}"})
+    assert signed_in.status_code == 302 and signed_in["Location"] == f"/registrar/{issuer.uuid}", signed_in.content
     return client
 
 
@@ -33,7 +35,10 @@ def page(client, issuer, **query):
 
 
 def test_strangers_and_other_registrars_are_kept_out(client, issuer):
-    assert client.get(f"/registrar/{issuer.uuid}").status_code == 302  # to sign in
+    to_sign_in = client.get(f"/registrar/{issuer.uuid}")
+    assert to_sign_in.status_code == 302 and to_sign_in["Location"].startswith("/registrar/login/")
+    assert b"Registrar sign-in" in client.get(to_sign_in["Location"]).content
+    assert client.post("/registrar/login/", {"username": "nobody", "password": "x"}).status_code == 200
     client.force_login(User.objects.create_user("sam", password="x"))
     assert client.get(f"/registrar/{issuer.uuid}").status_code == 404
     assert client.get("/registrar/").status_code == 403
