@@ -24,6 +24,7 @@ from django.utils import timezone
 from ..models import Achievement, Award, Learner, LearnerIdentity, LtiContext, LtiMembership
 from .awards import award_issue
 from .errors import ServiceError
+from .feed_events import feed_events_at_end
 from .learners import learner_find_or_create
 
 MAX_ROWS = 100_000
@@ -206,7 +207,7 @@ def award_bulk_issue(*, achievement: Achievement, report: BulkReport, issued_by:
     """
     if report.problems:
         raise ServiceError(f"{len(report.problems)} problem(s) in the file; nothing was issued")
-    with transaction.atomic():
+    with transaction.atomic(), feed_events_at_end():  # the feed counter is locked only at the very end
         for row in report.rows:
             try:
                 if row.learner_uuid:

@@ -51,8 +51,7 @@ def deliveries_plan(*, event: FeedEvent) -> int:
     """
     if event.achievement is not None and not event.achievement.registrar_approved:
         return 0
-    parked = event.type in LEARNER_TYPES and event.type != FeedEvent.Type.IDENTITY_LINKED and \
-        (event.data.get("learner") or {}).get("matchStatus") == "unmatched"
+    parked = _unmatched(event)
     rows = [FeedDelivery(endpoint=endpoint, event=event, position=event.position, learner_id=event.learner_id,
                          status=Status.PARKED if parked and endpoint.kind != FeedEndpoint.Kind.PULL else
                          Status.PENDING, was_parked=parked and endpoint.kind != FeedEndpoint.Kind.PULL,
@@ -257,26 +256,67 @@ def _schedule() -> tuple[float, ...]:
 def feed_replay(*, endpoint: FeedEndpoint, first: int, last: int | None = None) -> int:
     """Send events ``first``..``last`` (positions) to the endpoint again; return how many were queued.
 
-    Events that never had a delivery to this endpoint (it was added later) get one; parked
-    deliveries stay parked. Receivers drop repeats by event id.
+    Events that never had a delivery to this endpoint (it was added later) get one, parked when the
+    learner cannot be matched yet; parked deliveries stay parked and deliveries being sent right now
+    are left to finish. Receivers drop repeats by event id.
     """
     if first < 1 or (last is not None and last < first):
         raise ServiceError("give a position range: first ≥ 1 and last ≥ first")
+    if endpoint.kind not in PUSHED:
+        raise ServiceError("only webhook and OneRoster endpoints are sent to; a SIS pulling the feed reads "
+                           "from any position with after=")
     now = timezone.now()
     events = FeedEvent.objects.filter(issuer_id=endpoint.issuer_id, position__gte=first)
     if last is not None:
         events = events.filter(position__lte=last)
     with transaction.atomic():
         have = set(FeedDelivery.objects.filter(endpoint=endpoint, event__in=events).values_list("event_id", flat=True))
-        missing = [FeedDelivery(endpoint=endpoint, event=event, position=event.position, learner_id=event.learner_id,
-                                next_at=now) for event in events.select_related("achievement")
-                   if event.pk not in have and wanted(event.type, endpoint.event_types)
-                   and (event.achievement is None or event.achievement.registrar_approved)]
+        missing = []
+        for event in events.select_related("achievement"):
+            if event.pk in have or not wanted(event.type, endpoint.event_types):
+                continue
+            if event.achievement is not None and not event.achievement.registrar_approved:
+                continue
+            parked = _unmatched(event)
+            missing.append(FeedDelivery(endpoint=endpoint, event=event, position=event.position,
+                                        learner_id=event.learner_id, next_at=now, was_parked=parked,
+                                        status=Status.PARKED if parked else Status.PENDING))
         FeedDelivery.objects.bulk_create(missing)
-        again = FeedDelivery.objects.filter(endpoint=endpoint, event__in=events).exclude(status=Status.PARKED) \
-            .update(status=Status.PENDING, next_at=now, attempts=0, claimed_until=None)
+        again = _requeue(FeedDelivery.objects.filter(endpoint=endpoint, event__in=events), now)
         wake_on_commit()
-    return again
+    return again + len([row for row in missing if row.status == Status.PENDING])
+
+
+def feed_replay_dead(*, endpoint: FeedEndpoint) -> int:
+    """Send the endpoint's dead deliveries again, each followed by its learner's later events.
+
+    A SIS that applies events in order would otherwise get an old "awarded" after a newer
+    "revoked"; requeueing what came after keeps each learner's events in order.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        dead = list(FeedDelivery.objects.filter(endpoint=endpoint, status=Status.DEAD)
+                    .values_list("learner_id", "position"))
+        if not dead:
+            return 0
+        rows = Q(status=Status.DEAD)
+        for learner_id, position in dead:
+            if learner_id is not None:
+                rows |= Q(learner_id=learner_id, position__gt=position)
+        count = _requeue(FeedDelivery.objects.filter(endpoint=endpoint).filter(rows), now)
+        wake_on_commit()
+    return count
+
+
+def _requeue(rows, now: datetime) -> int:
+    in_flight = Q(claimed_until__gt=now) & ~Q(claim_token="")
+    return rows.exclude(status=Status.PARKED).exclude(in_flight).update(
+        status=Status.PENDING, next_at=now, attempts=0, claimed_until=None, claim_token="")
+
+
+def _unmatched(event: FeedEvent) -> bool:
+    return event.type in LEARNER_TYPES and event.type != FeedEvent.Type.IDENTITY_LINKED and \
+        (event.data.get("learner") or {}).get("matchStatus") == "unmatched"
 
 
 def feed_ack(*, issuer_id: int, event_id: str, sis_record_id: str = "", status: str = "received",

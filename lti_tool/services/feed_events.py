@@ -7,6 +7,9 @@ loses nothing and delivery can start from the database at any time.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -39,8 +42,38 @@ def feed_event_record(*, type: str, issuer: Issuer, subject: str, data: dict[str
     return event
 
 
-def award_event_record(*, award: Award, type: str, occurred_at: datetime, reason: str = "") -> FeedEvent:
-    """Record an award's change (awarded, revoked, expired, reissued) with a snapshot of what it is now."""
+_deferred = threading.local()
+
+
+@contextmanager
+def feed_events_at_end() -> Iterator[None]:
+    """Hold back the award events of the block and write them as it ends, still in its transaction.
+
+    For long transactions (a bulk issue of thousands): the issuer's feed counter is then locked once,
+    last and briefly, instead of from the first award to the commit, which kept every other award
+    of the issuer waiting and, taken before award rows, could deadlock with the expiry sweep.
+    """
+    if getattr(_deferred, "items", None) is not None:  # already inside one
+        yield
+        return
+    _deferred.items = []
+    try:
+        yield
+        items = _deferred.items
+    finally:
+        _deferred.items = None
+    for item in items:
+        award_event_record(**item)
+
+
+def award_event_record(*, award: Award, type: str, occurred_at: datetime, reason: str = "") -> FeedEvent | None:
+    """Record an award's change (awarded, revoked, expired, reissued) with a snapshot of what it is now.
+
+    Inside :func:`feed_events_at_end` the event is written when the block ends (None is returned).
+    """
+    if getattr(_deferred, "items", None) is not None:
+        _deferred.items.append({"award": award, "type": type, "occurred_at": occurred_at, "reason": reason})
+        return None
     data = {
         "credential": _credential(award, expired=type == FeedEvent.Type.EXPIRED),
         "achievement": achievement_summary(award.achievement),

@@ -26,7 +26,7 @@ from ..registrar_report import (
 )
 from ..services import governance
 from ..services.errors import ServiceError
-from ..services.feed_delivery import feed_replay
+from ..services.feed_delivery import feed_replay_dead
 from ..services.feed_endpoints import feed_endpoint_enable
 from ..services.learners import learner_sis_id_link
 
@@ -130,11 +130,9 @@ def endpoint_action(request: HttpRequest, issuer_uuid, endpoint_uuid) -> HttpRes
     if request.POST.get("action") == "enable":
         feed_endpoint_enable(endpoint=endpoint)
         return _back(issuer, notice=f"{endpoint.name} is on again")
-    dead = FeedDelivery.objects.filter(endpoint=endpoint, status=FeedDelivery.Status.DEAD).order_by("position")
-    first = dead.first()
-    if first is None:
+    count = feed_replay_dead(endpoint=endpoint)
+    if not count:
         return _back(issuer, notice="nothing to send again")
-    count = feed_replay(endpoint=endpoint, first=first.position, last=dead.last().position)
     return _back(issuer, notice=f"{count} events queued again for {endpoint.name}")
 
 

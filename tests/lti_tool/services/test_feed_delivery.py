@@ -242,3 +242,32 @@ def test_a_student_id_from_a_file_also_releases_parked_events(achievement, endpo
     learner_sis_id_link(learner=learner, sis_id="S555", by="r")  # typing it again changes nothing
     feed_deliveries_run_due()
     assert [r.event["type"] for r in receiver.received] == ["credential.awarded", "learner.identity_linked"]
+
+
+def test_sending_dead_ones_again_keeps_the_learners_order_and_leaves_the_rest(achievement, learner, endpoint,
+                                                                            receiver):
+    from lti_tool.services.feed_delivery import feed_replay_dead
+
+    other = learner_find_or_create(email="ok@example.edu", sis_id="S900", source="test")
+    award_issue(achievement=achievement, learner=other, issued_by="t")
+    feed_deliveries_run_due()  # the other learner's award is delivered first
+    receiver.script(*[Reply(500)] * 4)
+    award = award_issue(achievement=achievement, learner=learner, issued_by="t")
+    for seconds in (0, 2, 5, 10):
+        feed_deliveries_run_due(now=later(seconds))
+    assert delivery(award, endpoint).status == "dead"
+    award_revoke(award=award, reason="error", revoked_by="r")
+    feed_deliveries_run_due(now=later(20))  # the revocation goes out: a dead event does not hold it back
+    assert feed_replay_dead(endpoint=endpoint) == 2, "the dead award and the revocation after it"
+    feed_deliveries_run_due(now=later(30))
+    sent = [r.event["type"] for r in receiver.received if r.event["data"]["learner"]["id"] == learner.subject_id]
+    assert sent[-2:] == ["credential.awarded", "credential.revoked"], sent
+    assert [r.event["data"]["learner"]["id"] for r in receiver.received].count(other.subject_id) == 1
+
+
+def test_replay_refuses_endpoints_that_are_not_pushed_to(issuer, endpoint):
+    from lti_tool.services.feed_pull import registrar_client_create
+
+    _client, pull = registrar_client_create(issuer=issuer, name="Pull")
+    with pytest.raises(ServiceError, match="only webhook and OneRoster"):
+        feed_replay(endpoint=pull, first=1)

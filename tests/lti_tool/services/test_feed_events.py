@@ -69,3 +69,22 @@ def test_positions_count_per_issuer(achievement, learner):
     award_issue(achievement=other, learner=learner, issued_by="test")
     positions = sorted(FeedEvent.objects.values_list("issuer__name", "position"))
     assert positions == [(achievement.issuer.name, 1), ("Other College", 1)]
+
+
+def test_a_bulk_issue_writes_its_events_at_the_end_in_order(achievement):
+    from lti_tool.services.bulk import award_bulk_issue, bulk_rows_parse
+
+    report = bulk_rows_parse(text="email,student_id\na@example.edu,A1\nb@example.edu,B2\n", achievement=achievement)
+    award_bulk_issue(achievement=achievement, report=report, issued_by="registrar")
+    events = list(FeedEvent.objects.order_by("position"))
+    assert [e.award for e in events] == report.issued and [e.position for e in events] == [1, 2]
+
+
+def test_a_failed_bulk_issue_leaves_no_event(achievement, learner):
+    from lti_tool.services.bulk import award_bulk_issue, bulk_rows_parse
+
+    report = bulk_rows_parse(text="email\nnew@example.edu\nana@example.edu\n", achievement=achievement)
+    award_issue(achievement=achievement, learner=learner, issued_by="t")  # ana holds it by the time it runs
+    with pytest.raises(ServiceError, match="line 3"):
+        award_bulk_issue(achievement=achievement, report=report, issued_by="registrar")
+    assert FeedEvent.objects.count() == 1 and Award.objects.count() == 1
