@@ -68,6 +68,10 @@ DEFAULTS: dict[str, Any] = {
     # Dynamic Registration fetching from / posting to private addresses: the URLs come from whoever
     # holds the registration code, so None = allowed unless ACCOLADE_ENV is production.
     "LTI_REGISTRATION_ALLOW_PRIVATE": None,
+    # Take a learner's student id from a custom parameter (sis_id, student_id) when the LIS claim has
+    # none. Only if the institution sets those up at the tool level: in some LMSs teachers can type
+    # custom parameters on an activity.
+    "LTI_SIS_ID_FROM_CUSTOM": False,
     # Registrar feed delivery: private addresses (a campus SIS on the internal network) only if
     # allowed; seconds per request; the retry schedule (None: Standard Webhooks, about three days);
     # how long an endpoint may fail before it is switched off (seconds); how long an old webhook

@@ -127,13 +127,16 @@ def identifier_conflicts(*, issuer: Issuer) -> list[ConflictRow]:
     """Return SIS ids that point at two learners, and learners whose LMS and SIS ids disagree."""
     holders = set(FeedEvent.objects.filter(issuer=issuer, learner__isnull=False).values_list("learner_id", flat=True))
     found: list[ConflictRow] = []
-    shared = (LtiUser.objects.exclude(lis_person_sourcedid="").values("lis_person_sourcedid")
+    # The same number on two platforms (two institutions) is no conflict: group by platform.
+    shared = (LtiUser.objects.exclude(lis_person_sourcedid="").values("platform_id", "lis_person_sourcedid")
               .annotate(n=Count("learner_id", distinct=True)).filter(n__gt=1))
     for row in shared:
-        learners = list(Learner.objects.filter(lti_accounts__lis_person_sourcedid=row["lis_person_sourcedid"])
+        learners = list(Learner.objects.filter(lti_accounts__platform_id=row["platform_id"],
+                                               lti_accounts__lis_person_sourcedid=row["lis_person_sourcedid"])
                         .distinct())
         if holders & {learner.pk for learner in learners}:
-            found.append(ConflictRow(row["lis_person_sourcedid"], learners, "one LMS student id on two learners"))
+            found.append(ConflictRow(row["lis_person_sourcedid"], [lr for lr in learners if lr.pk in holders]
+                                     or learners, "one LMS student id on two learners"))
     for learner in Learner.objects.filter(pk__in=holders).prefetch_related("identities", "lti_accounts"):
         sis = {i.value for i in learner.identities.all() if i.kind == "sisSourcedId"}
         lis = {a.lis_person_sourcedid for a in learner.lti_accounts.all() if a.lis_person_sourcedid}

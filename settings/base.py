@@ -156,6 +156,8 @@ ACCOLADE = {
     # Dynamic Registration with an LMS on a private address (campus network): off in production.
     "LTI_REGISTRATION_ALLOW_PRIVATE": os.environ.get(
         "ACCOLADE_LTI_REGISTRATION_ALLOW_PRIVATE", "0" if PRODUCTION else "1") == "1",
+    # Student ids from the custom parameters sis_id / student_id (set up by the LMS admin at tool level).
+    "LTI_SIS_ID_FROM_CUSTOM": os.environ.get("ACCOLADE_LTI_SIS_ID_FROM_CUSTOM", "0") == "1",
     # Registrar feed: a SIS on the campus network (private address) only if allowed; seconds per
     # request; retry schedule in seconds, comma-separated (empty: Standard Webhooks, about 3 days).
     "FEED_ALLOW_PRIVATE": os.environ.get("ACCOLADE_FEED_ALLOW_PRIVATE", "0") == "1",

@@ -81,8 +81,8 @@ class Achievement(models.Model):
     lineage = models.UUIDField(default=uuid4, editable=False, db_index=True,
                                help_text="Shared by every version of the same credential")
     version_number = models.PositiveIntegerField(default=1)
-    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="superseded_by")
+    supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="newer_versions", help_text="The version this one revises")
     approval_requested_at = models.DateTimeField(null=True, blank=True,
                                                  help_text="A course badge's request to join the catalog")
     approved_at = models.DateTimeField(null=True, blank=True)

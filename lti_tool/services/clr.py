@@ -1,8 +1,9 @@
 """Export a learner's Comprehensive Learner Record (CLR 2.0) for a term, signed by the issuer.
 
 Registrar research digest 5.3 (format 3): one ``ClrCredential`` per learner per term, holding the
-signed OB 3.0 credentials the learner holds from this issuer, awarded in the term and neither
-revoked nor superseded. Signed with the issuer's Ed25519 key (``eddsa-rdfc-2022``) like every credential.
+signed OB 3.0 credentials the learner holds from this issuer's catalog (approved by the registrar),
+awarded in the term and neither revoked, expired nor superseded. Signed with the issuer's Ed25519
+key (``eddsa-rdfc-2022``) like every credential.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from ..core.api import IssuingError, sign_document
@@ -36,8 +38,7 @@ def clr_issue(*, issuer: Issuer, learner: Learner, first: date, last: date, term
     zone = timezone.get_current_timezone()
     start = datetime.combine(first, time.min, tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
-    awards = list(Award.objects.filter(learner=learner, achievement__issuer=issuer, is_current=True,
-                                       revoked_at__isnull=True, awarded_date__gte=start, awarded_date__lt=end)
+    awards = list(_held(issuer, start, end, now).filter(learner=learner)
                   .select_related("achievement__issuer", "achievement__image").order_by("awarded_date", "pk"))
     if not awards:
         raise ServiceError(f"{learner} holds no credential from {issuer.name} awarded {first} to {last}")
@@ -62,6 +63,16 @@ def clr_learners(*, issuer: Issuer, first: date, last: date) -> list[Learner]:
     zone = timezone.get_current_timezone()
     start = datetime.combine(first, time.min, tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
-    return list(Learner.objects.filter(awards__achievement__issuer=issuer, awards__is_current=True,
-                                       awards__revoked_at__isnull=True, awards__awarded_date__gte=start,
-                                       awards__awarded_date__lt=end).distinct().order_by("pk"))
+    ids = _held(issuer, start, end, timezone.now()).values_list("learner_id", flat=True)
+    return list(Learner.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def _held(issuer: Issuer, start: datetime, end: datetime, now: datetime):
+    """Return the awards of the issuer's catalog credentials made in the range that still hold.
+
+    That is: current, not revoked, not expired.
+    """
+    return (Award.objects.filter(achievement__issuer=issuer, achievement__approved_at__isnull=False,
+                                 is_current=True, revoked_at__isnull=True, awarded_date__gte=start,
+                                 awarded_date__lt=end)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now)))

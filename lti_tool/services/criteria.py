@@ -46,9 +46,13 @@ def achievement_rules_set(*, achievement: Achievement, rules: Any, revoke_on_reg
             badge prerequisites loop, or the badge is approved (its meaning changes by new version only).
     """
     now = now or timezone.now()
-    if achievement.approved_at is not None and achievement.status != Achievement.Status.DRAFT:
+    state = Achievement.objects.only("approved_at", "status", "approval_requested_at").get(pk=achievement.pk)
+    if state.approved_at is not None and state.status != Achievement.Status.DRAFT:
         raise InvalidSpecError([f"{achievement.name} is approved by the registrar; change its criteria in a new "
                                 "version (achievement_revise), which the registrar approves again"])
+    if state.approval_requested_at is not None or state.status == Achievement.Status.SUBMITTED:
+        raise InvalidSpecError([f"{achievement.name} is waiting for the registrar, who is looking at these "
+                                "criteria; ask for it back (returned) before changing them"])
     try:
         tree = parse_criteria(rules)
     except CriteriaError as error:

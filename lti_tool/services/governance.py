@@ -164,7 +164,7 @@ def achievement_revise(*, achievement: Achievement, changes: Mapping[str, Any], 
             change_record(achievement=locked, action=Action.EDITED, actor=actor, before=before,
                           note=note or ", ".join(sorted(changes)))
             return locked
-        if Achievement.objects.filter(supersedes=locked).exists():
+        if Achievement.objects.filter(supersedes=locked).exclude(status=Status.RETIRED).exists():
             raise GovernanceError(f"a newer version of {locked.name} is already being prepared; revise that one")
         copied = {name: getattr(locked, name) for name in COPIED_FIELDS if name not in fields}
         newer = Achievement.objects.create(**copied, **fields, status=Status.DRAFT, supersedes=locked,

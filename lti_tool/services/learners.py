@@ -108,15 +108,16 @@ def learner_sis_id_link(*, learner: Learner, sis_id: str, by: str, scope: str = 
 def learner_identity_linked(*, learner: Learner, by: str, now: datetime) -> int:
     """Tell the feed a learner can now be matched, and release their parked events; return how many.
 
-    Writes ``learner.identity_linked`` for each issuer that holds awards of the learner. Call inside
+    Writes ``learner.identity_linked`` for each issuer whose approved credentials the learner holds. Call inside
     the transaction that recorded the new identifier.
     """
     from ..models import Award, FeedEvent
     from .feed_delivery import deliveries_unpark
     from .feed_events import feed_event_record, learner_summary
 
-    issuers = {award.achievement.issuer for award in
-               Award.objects.filter(learner=learner).select_related("achievement__issuer")}
+    issuers = {award.achievement.issuer for award in  # only where the learner holds catalog credentials
+               Award.objects.filter(learner=learner, achievement__approved_at__isnull=False)
+               .select_related("achievement__issuer")}
     summary = learner_summary(learner)
     for issuer in sorted(issuers, key=lambda i: i.pk):
         feed_event_record(type=FeedEvent.Type.IDENTITY_LINKED, issuer=issuer, subject=learner.subject_id,

@@ -108,11 +108,16 @@ def _note_family(platform: LtiPlatform, body: dict[str, Any]) -> None:
 
 
 def _user(platform: LtiPlatform, body: dict[str, Any], *, deployment_uuid: str, now) -> LtiUser:
+    student_id, from_custom = _student_id(body)
+    if from_custom and _held_by_another(platform, body["sub"], student_id):
+        logger.warning("launch of %s on %s carries student id %s that another learner holds; ignored",
+                       body["sub"], platform.issuer, student_id)
+        student_id = ""
     sent = {"name": c.text(body, "name") or " ".join(filter(None, (c.text(body, "given_name"),
                                                                       c.text(body, "family_name")))),
             "given_name": c.text(body, "given_name"), "family_name": c.text(body, "family_name"),
             "email": c.text(body, "email"),
-            "lis_person_sourcedid": _student_id(body)}
+            "lis_person_sourcedid": student_id}
     where = {"deployment": deployment_uuid, "context": str(c.section(body, c.CONTEXT).get("id", "")),
              "at": now.isoformat()}
     return lti_user_upsert(platform=platform, sub=body["sub"], sent=sent, where=where, now=now, launched=True)
@@ -121,21 +126,34 @@ def _user(platform: LtiPlatform, body: dict[str, Any], *, deployment_uuid: str, 
 SIS_ID_PARAMETERS = ("sis_id", "student_id", "person_sourcedid")
 
 
-def _student_id(body: dict[str, Any]) -> str:
-    """Return the learner's student (SIS) id: the LIS claim, else a custom parameter the LMS admin set up.
+def _student_id(body: dict[str, Any]) -> tuple[str, bool]:
+    """Return the learner's student (SIS) id and whether it came from a custom parameter.
 
-    Registrar research digest 4.1: ``lis.person_sourcedid`` is optional; Canvas and Moodle admins can
-    pass the SIS id as a custom parameter instead (``sis_id=$Canvas.user.sisSourceId``).
+    Registrar research digest 4.1: ``lis.person_sourcedid`` is optional; an LMS admin can pass the
+    SIS id as a custom parameter instead (Canvas: ``sis_id=$Canvas.user.sisSourceId``). In some
+    LMSs teachers can type custom parameters on an activity too, so these count only when
+    ``LTI_SIS_ID_FROM_CUSTOM`` says the institution set them up at the tool level.
     """
     lis = str(c.section(body, c.LIS).get("person_sourcedid", "") or "").strip()
     if lis:
-        return lis
+        return lis, False
+    if not tool_settings.LTI_SIS_ID_FROM_CUSTOM:
+        return "", False
     custom = c.section(body, c.CUSTOM)
     for name in SIS_ID_PARAMETERS:
         value = custom.get(name)
         if isinstance(value, str) and value.strip() and not value.startswith("$"):  # "$…": not substituted
-            return value.strip()
-    return ""
+            return value.strip(), True
+    return "", False
+
+
+def _held_by_another(platform: LtiPlatform, sub: str, student_id: str) -> bool:
+    from ..models import LearnerIdentity
+
+    other_account = LtiUser.objects.filter(platform=platform, lis_person_sourcedid=student_id).exclude(sub=sub)
+    mine = LtiUser.objects.filter(platform=platform, sub=sub).values_list("learner_id", flat=True).first()
+    other_identity = LearnerIdentity.objects.filter(kind="sisSourcedId", value=student_id).exclude(learner_id=mine)
+    return other_account.exists() or other_identity.exists()
 
 
 def lti_user_upsert(*, platform: LtiPlatform, sub: str, sent: dict[str, str], where: dict[str, str], now,

@@ -52,6 +52,10 @@ def test_a_student_id_from_a_launch_releases_the_learners_parked_feed_events(cli
 
     settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": True}
     course = {"id": "2", "title": "LTI101"}
+    assert platform.launch(client, sub="8", context=course, custom={"sis_id": "R-2291"}).response.status_code == 303
+    assert LtiUser.objects.get(sub="8").lis_person_sourcedid == "", "custom parameters count only when set up"
+    settings.ACCOLADE = {**settings.ACCOLADE, "LTI_SIS_ID_FROM_CUSTOM": True}
+    client.cookies.clear()
     assert platform.launch(client, sub="8", context=course).response.status_code == 303
     learner = LtiUser.objects.get(sub="8").learner
     badge = achievement_define(issuer=deployment.issuer, spec={"name": "CPR", "description": "d",
@@ -67,3 +71,6 @@ def test_a_student_id_from_a_launch_releases_the_learners_parked_feed_events(cli
     assert LtiUser.objects.get(sub="8").lis_person_sourcedid == "R-2291"
     statuses = dict(FeedDelivery.objects.values_list("event__type", "status"))
     assert statuses == {"credential.awarded": "pending", "learner.identity_linked": "pending"}
+    client.cookies.clear()  # a teacher-typed id that another learner already holds is not taken
+    assert platform.launch(client, sub="9", context=course, custom={"sis_id": "R-2291"}).response.status_code == 303
+    assert LtiUser.objects.get(sub="9").lis_person_sourcedid == ""

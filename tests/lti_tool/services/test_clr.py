@@ -23,6 +23,8 @@ def test_the_term_holds_current_credentials_only_and_the_proof_covers_them(make_
     award_revoke(award=revoked, reason="error", revoked_by="r")
     award_issue(achievement=make_achievement(name="Last year"), learner=learner, issued_by="t",
                 now=now - timedelta(days=400))
+    award_issue(achievement=make_achievement(name="CPR", valid_for_days=1), learner=learner, issued_by="t",
+                now=now - timedelta(days=3))  # expired since
     first, last = (now - timedelta(days=100)).date(), now.date()
     clr = clr_issue(issuer=kept.achievement.issuer, learner=learner, first=first, last=last, term="2026 Fall")
     assert clr["type"] == ["VerifiableCredential", "ClrCredential"] and "2026 Fall" in clr["name"]

@@ -138,3 +138,23 @@ def test_retiring_an_approved_credential_tells_the_feed_and_stops_issuing(achiev
     with pytest.raises(GovernanceError):
         achievement_revise(achievement=retired, changes={"name": "x"}, actor="r")
     assert Achievement.objects.get(pk=achievement.pk).status == "retired"
+
+
+def test_an_abandoned_new_version_does_not_block_the_next(draft):
+    achievement_submit(achievement=draft, actor="d")
+    v1 = achievement_activate(achievement=achievement_approve(achievement=draft, registrar="r"), actor="d")
+    abandoned = achievement_revise(achievement=v1, changes={"name": "Try one"}, actor="d")
+    achievement_retire(achievement=abandoned, actor="d", note="abandoned")
+    again = achievement_revise(achievement=v1, changes={"name": "Try two"}, actor="d")
+    assert again.version_number == 2 and again.supersedes == v1 and again.status == "draft"
+
+
+def test_criteria_are_frozen_while_the_registrar_looks_at_them(course):
+    from lti_tool.services.criteria import achievement_rules_set
+    from lti_tool.services.errors import InvalidSpecError
+
+    badge = achievement_create_in_course(deployment=course.deployment, context=course, name="Lab Safety",
+                                         description="d", criteria="c")
+    achievement_request_approval(achievement=badge, actor="t")
+    with pytest.raises(InvalidSpecError, match="waiting for the registrar"):
+        achievement_rules_set(achievement=badge, rules={"type": "course_completed", "id": "done"})
