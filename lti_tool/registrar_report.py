@@ -157,15 +157,18 @@ def disclosures(*, issuer: Issuer, first: date, last: date):
 def reconciliation_csv(*, issuer: Issuer, first: date, last: date) -> Iterator[str]:
     """Yield the reconciliation CSV: one line per credential event in the range, with its delivery state."""
     start, end = _bounds(first, last)
+    return reconciliation_csv_of(FeedEvent.objects.filter(issuer=issuer, occurred_at__gte=start, occurred_at__lt=end))
+
+
+def reconciliation_csv_of(events) -> Iterator[str]:
+    """Yield the reconciliation CSV of the credential events among ``events``, in feed order."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["sequence", "event_id", "event_type", "occurred_at", "credential_id", "credential_status",
                      "achievement", "achievement_sis_code", "learner_sis_id", "learner_lms_id", "match_status",
                      "delivered_to", "acknowledged_by_sis", "sis_record_id"])
     yield _take(out)
-    events = (FeedEvent.objects.filter(issuer=issuer, type__in=CREDENTIAL_TYPES, occurred_at__gte=start,
-                                       occurred_at__lt=end).prefetch_related("deliveries__endpoint")
-              .order_by("position"))
+    events = events.filter(type__in=CREDENTIAL_TYPES).prefetch_related("deliveries__endpoint").order_by("position")
     for event in events.iterator(chunk_size=500):
         data = event.data
         identifiers = (data.get("learner") or {}).get("identifiers", [])

@@ -1,11 +1,13 @@
 """Drop the reconciliation CSV on the registrar's SFTP server, once a day (registrar digest 5.3).
 
-Registrars already run CSV imports; this puts one file per day (every credential event of that
-day, as :func:`lti_tool.registrar_report.reconciliation_csv` writes it) in their SFTP folder. The
-server's host key is pinned when the destination is made (no trust on first use); the host passes
-the same address guard as every outbound request; the file is written under a temporary name and
-renamed, so the SIS never imports half a file. A failed drop is tried again at the next sweeps, and
-days missed while the server was down are dropped in order when it is back.
+Registrars already run CSV imports; this puts one file a day in their SFTP folder, holding every
+credential event since the last file (as :func:`lti_tool.registrar_report.reconciliation_csv_of`
+writes it). Files follow the feed's positions, not the events' dates: positions are given in
+commit order, so an event committed late or dated in the past (an expiry found by the sweep) is in
+the next file, and none is in two. The server's host key is pinned when the destination is made (no
+trust on first use); the host passes the same address guard as every outbound request; the file is
+written under a temporary name and renamed, so the SIS never imports half a file. One runner at a
+time holds a destination (a lease); a failed drop is tried again after ``RETRY``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import hashlib
 import io
 import logging
 import socket
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import unquote, urlsplit
 
 from django.db import transaction
@@ -23,14 +25,15 @@ from django.utils import timezone
 
 from ..conf import tool_settings
 from ..core.ports import ResolveError
-from ..models import FeedEndpoint, Issuer
-from ..registrar_report import reconciliation_csv
+from ..models import FeedCounter, FeedEndpoint, FeedEvent, Issuer
+from ..registrar_report import reconciliation_csv_of
 from .errors import ServiceError
 from .feed_endpoints import feed_endpoint_secrets, secret_sealed
 from .resolution import host_check
 
 logger = logging.getLogger(__name__)
 RETRY = timedelta(minutes=15)
+LEASE = timedelta(minutes=10)
 CONNECT_TIMEOUT = 15
 
 
@@ -38,7 +41,8 @@ def sftp_endpoint_create(*, issuer: Issuer, name: str, url: str, username: str, 
                          host_key_sha256: str, first_day: date | None = None) -> FeedEndpoint:
     """Make a daily SFTP drop: ``sftp://host[:port]/folder``, the account, and the server's pinned host key.
 
-    ``host_key_sha256`` is the key's fingerprint as ``ssh-keygen -l`` prints it (``SHA256:…``).
+    ``host_key_sha256`` is the key's fingerprint as ``ssh-keygen -l`` prints it (``SHA256:…``). The
+    first file, due after ``first_day`` ends, holds every credential event so far.
     """
     host, port, folder = _parts(url)
     try:
@@ -49,45 +53,46 @@ def sftp_endpoint_create(*, issuer: Issuer, name: str, url: str, username: str, 
         raise ServiceError("give the server's host key fingerprint as SHA256:… (ssh-keygen -l -f key.pub)")
     if not username or not password:
         raise ServiceError("an SFTP drop needs a username and a password")
-    start = first_day or timezone.now().date()
+    first = first_day or timezone.localdate()
     return FeedEndpoint.objects.create(
         issuer=issuer, name=name.strip(), kind=FeedEndpoint.Kind.SFTP, url=url,
         settings={"username": username, "host_key_sha256": host_key_sha256, "folder": folder,
-                  "next_day": start.isoformat()},
+                  "after_position": 0, "next_at": _midnight_after(first).isoformat()},
         secrets=[secret_sealed(password, expires_at=None)])
 
 
 def sftp_drops_run_due(*, limit: int = 10, now: datetime | None = None) -> int:
-    """Drop every finished day not yet dropped, for each SFTP destination; return how many files went."""
+    """Drop a file for each SFTP destination whose day is over; return how many files went."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
     dropped = 0
     for endpoint in FeedEndpoint.objects.filter(kind=FeedEndpoint.Kind.SFTP, enabled=True).select_related("issuer"):
-        settings = endpoint.settings
-        if settings.get("retry_at") and datetime.fromisoformat(settings["retry_at"]) > now:
+        if dropped >= limit or datetime.fromisoformat(endpoint.settings["next_at"]) > now:
             continue
-        day = date.fromisoformat(settings["next_day"])
-        while day < today and dropped < limit:
-            try:
-                name = sftp_drop_day(endpoint=endpoint, day=day)
-            except (OSError, ServiceError, ResolveError) as error:
-                logger.warning("SFTP drop for %s on %s failed: %s", endpoint.name, day, error)
-                _settings(endpoint, retry_at=(now + RETRY).isoformat(), last_error=f"{day}: {error}"[:500])
-                break
-            day += timedelta(days=1)
-            _settings(endpoint, next_day=day.isoformat(), retry_at="", last_error="", last_file=name)
-            dropped += 1
+        if not _claim(endpoint, now):
+            continue  # another runner has it
+        upto = FeedCounter.objects.filter(issuer=endpoint.issuer).values_list("last_position", flat=True).first() or 0
+        after = int(endpoint.settings.get("after_position", 0))
+        try:
+            name = sftp_drop(endpoint=endpoint, after=after, upto=upto, day=timezone.localdate(now))
+        except (OSError, ServiceError, ResolveError) as error:
+            logger.warning("SFTP drop for %s failed: %s", endpoint.name, error)
+            _settings(endpoint, next_at=(now + RETRY).isoformat(), last_error=str(error)[:500])
+            continue
+        _settings(endpoint, after_position=upto, next_at=_midnight_after(timezone.localdate(now)).isoformat(),
+                  last_error="", last_file=name)
+        dropped += 1
     return dropped
 
 
-def sftp_drop_day(*, endpoint: FeedEndpoint, day: date) -> str:
-    """Write one day's reconciliation CSV to the endpoint's folder; return the file name."""
+def sftp_drop(*, endpoint: FeedEndpoint, after: int, upto: int, day: date) -> str:
+    """Write the credential events after position ``after`` up to ``upto`` as one CSV; return the file name."""
     import paramiko
 
     host, port, folder = _parts(endpoint.url)
     address = host_check(host, port, allow_private=bool(tool_settings.FEED_ALLOW_PRIVATE))
-    content = "".join(reconciliation_csv(issuer=endpoint.issuer, first=day, last=day)).encode("utf-8")
-    name = f"accolade-reconciliation-{endpoint.issuer.uuid}-{day.isoformat()}.csv"
+    events = FeedEvent.objects.filter(issuer=endpoint.issuer, position__gt=after, position__lte=upto)
+    content = "".join(reconciliation_csv_of(events)).encode("utf-8")
+    name = f"accolade-reconciliation-{endpoint.issuer.uuid}-{day.isoformat()}-{after + 1}-{upto}.csv"
     sock = socket.create_connection((address, port), timeout=CONNECT_TIMEOUT)
     transport = paramiko.Transport(sock)
     try:
@@ -103,7 +108,7 @@ def sftp_drop_day(*, endpoint: FeedEndpoint, day: date) -> str:
         sftp.putfo(io.BytesIO(content), partial, confirm=True)
         final = f"{folder.rstrip('/')}/{name}"
         try:
-            sftp.remove(final)  # a day dropped again (after a failure half-way) replaces the earlier file
+            sftp.remove(final)  # dropped again after a failure half-way: the new file replaces it
         except OSError:
             pass
         sftp.rename(partial, final)
@@ -113,6 +118,20 @@ def sftp_drop_day(*, endpoint: FeedEndpoint, day: date) -> str:
     finally:
         transport.close()
     return name
+
+
+def _claim(endpoint: FeedEndpoint, now: datetime) -> bool:
+    """Take the destination for this runner: move its next_at past the lease, if nobody did first."""
+    held = dict(endpoint.settings)
+    taken = {**held, "next_at": (now + LEASE).isoformat()}
+    if not FeedEndpoint.objects.filter(pk=endpoint.pk, settings=held).update(settings=taken):
+        return False
+    endpoint.settings = taken
+    return True
+
+
+def _midnight_after(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone())
 
 
 def _parts(url: str) -> tuple[str, int, str]:

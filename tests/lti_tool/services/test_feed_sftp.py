@@ -6,7 +6,7 @@ import asyncio
 import base64
 import hashlib
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -69,20 +69,41 @@ def sftp(tmp_path, settings):
     server.close()
 
 
-def test_each_finished_day_is_dropped_once_in_order(issuer, achievement, learner, sftp, tmp_path):
+def test_each_day_drops_the_events_since_the_last_file_once(issuer, make_achievement, learner, sftp, tmp_path):
+    from lti_tool.services.expiry import awards_expiry_sweep
+
     two_days_ago = timezone.now() - timedelta(days=2)
-    award_issue(achievement=achievement, learner=learner, issued_by="t", now=two_days_ago)
+    award_issue(achievement=make_achievement(name="Data Literacy"), learner=learner, issued_by="t",
+                now=two_days_ago)
+    award_issue(achievement=make_achievement(name="CPR", valid_for_days=1), learner=learner, issued_by="t",
+                now=two_days_ago)
     endpoint = sftp_endpoint_create(issuer=issuer, name="Banner SFTP", url=f"sftp://127.0.0.1:{sftp.port}/inbox",
                                     username="registrar", password="pw", host_key_sha256=sftp.fingerprint,
                                     first_day=two_days_ago.date())
-    assert sftp_drops_run_due() == 2 and sftp_drops_run_due() == 0
-    files = sorted(p.name for p in (tmp_path / "inbox").iterdir())
-    assert files == [f"accolade-reconciliation-{issuer.uuid}-{two_days_ago.date() + timedelta(days=n)}.csv"
-                     for n in range(2)]
-    first = (tmp_path / "inbox" / files[0]).read_text().splitlines()
-    assert first[0].startswith("sequence,event_id") and len(first) == 2 and ",S123," in first[1]
+    assert sftp_drops_run_due() == 1 and sftp_drops_run_due() == 0, "one file for the days so far, then none"
+    [first] = sorted((tmp_path / "inbox").iterdir())
+    assert first.name.startswith(f"accolade-reconciliation-{issuer.uuid}-") and first.name.endswith("-1-2.csv")
+    lines = first.read_text().splitlines()
+    assert lines[0].startswith("sequence,event_id") and len(lines) == 3 and ",S123," in lines[1]
+    assert awards_expiry_sweep() == 1  # the CPR expiry is found now, dated the day after its award
+    tomorrow = timezone.now() + timedelta(days=1)
+    assert sftp_drops_run_due(now=tomorrow) == 1
+    second = [p for p in (tmp_path / "inbox").iterdir() if p != first]
+    [second] = second
+    assert second.name.endswith("-3-3.csv") and "credential.expired" in second.read_text()
     endpoint.refresh_from_db()
-    assert endpoint.settings["next_day"] == timezone.localdate().isoformat()
+    assert endpoint.settings["after_position"] == 3
+
+
+def test_two_runners_do_not_drop_the_same_file(issuer, sftp):
+    from lti_tool.services import feed_sftp
+
+    endpoint = sftp_endpoint_create(issuer=issuer, name="SFTP", url=f"sftp://127.0.0.1:{sftp.port}/inbox",
+                                    username="registrar", password="pw", host_key_sha256=sftp.fingerprint,
+                                    first_day=timezone.now().date() - timedelta(days=1))
+    stale = type(endpoint).objects.get(pk=endpoint.pk)
+    assert feed_sftp._claim(endpoint, timezone.now())
+    assert not feed_sftp._claim(stale, timezone.now()), "the second runner sees it taken"
 
 
 def test_a_server_with_another_host_key_gets_nothing(issuer, sftp, tmp_path):
@@ -92,8 +113,7 @@ def test_a_server_with_another_host_key_gets_nothing(issuer, sftp, tmp_path):
     assert sftp_drops_run_due() == 0
     endpoint.refresh_from_db()
     assert "host key" in endpoint.settings["last_error"] and not list((tmp_path / "inbox").iterdir())
-    assert sftp_drops_run_due() == 0, "retried later, not at once"
-    assert sftp_drops_run_due(now=timezone.now() + timedelta(minutes=20)) == 0  # still the wrong key
+    assert datetime.fromisoformat(endpoint.settings["next_at"]) > timezone.now(), "retried later, not at once"
 
 
 def test_a_wrong_password_or_a_server_that_is_down_is_retried(issuer, sftp, tmp_path):
@@ -102,7 +122,7 @@ def test_a_wrong_password_or_a_server_that_is_down_is_retried(issuer, sftp, tmp_
                                     first_day=timezone.now().date() - timedelta(days=1))
     assert sftp_drops_run_due() == 0
     endpoint.refresh_from_db()
-    assert endpoint.settings["last_error"] and endpoint.settings["next_day"] < timezone.localdate().isoformat()
+    assert endpoint.settings["last_error"] and endpoint.settings["after_position"] == 0
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1/x", "sftp://user:pw@127.0.0.1/x"])
