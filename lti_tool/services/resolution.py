@@ -153,15 +153,7 @@ def host_check(host: str, port: int, *, allow_private: bool) -> str:
     Raises:
         ResolveError: the host does not resolve, or resolves to an address the guard refuses.
     """
-    where = f"{host}:{port}"
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        raise ResolveError(where, "host does not resolve") from None
-    addresses = [info[4][0] for info in infos]
-    for address in addresses:
-        _check_address(where, address, allow_private=allow_private)
-    return addresses[0]
+    return _vetted_addresses(f"{host}:{port}", host, port, allow_private=allow_private)[0]
 
 
 def url_check(url: str, *, allow_private: bool) -> None:
@@ -185,14 +177,20 @@ def _checked_target(url: str, *, allow_private: bool) -> _Target:
         raise ResolveError(url, "URL has no host")
     host = parsed.host.strip("[]")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    address = _vetted_addresses(url, host, port, allow_private=allow_private)[0]
+    return _Target(parsed.scheme, host, port, address, parsed.request_uri)
+
+
+def _vetted_addresses(where: str, host: str, port: int, *, allow_private: bool) -> list[str]:
+    """Resolve ``host`` once and check every address it has; return them."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise ResolveError(url, "host does not resolve") from None
+        raise ResolveError(where, "host does not resolve") from None
     addresses = [info[4][0] for info in infos]
     for address in addresses:
-        _check_address(url, address, allow_private=allow_private)
-    return _Target(parsed.scheme, host, port, addresses[0], parsed.request_uri)
+        _check_address(where, address, allow_private=allow_private)
+    return addresses
 
 
 def _check_address(url: str, address: str, *, allow_private: bool) -> None:
