@@ -208,6 +208,13 @@ def facts_for_badge(facts: f.LearnerFacts, achievement: Achievement) -> f.Learne
                    grants={k[len(prefix):]: v for k, v in facts.grants.items() if k.startswith(prefix)})
 
 
+def course_line_items(*, context: LtiContext) -> list[tuple[str, str]]:
+    """Return the course's gradebook items as (fact key, label), from the last AGS read."""
+    sync = CourseSync.objects.filter(context=context, kind=CourseSync.Kind.AGS).only("summary").first()
+    return [(item["key"], item.get("label") or item["key"]) for item in (sync.summary or {}).get("items", [])
+            if isinstance(item, dict) and item.get("key")] if sync else []
+
+
 def criteria_labels(*, context: LtiContext, achievement: Achievement) -> tuple[dict[str, str], dict[str, str]]:
     """Return names for a badge's criteria: line items by fact key (from the last AGS read), badges by id."""
     labels: dict[str, str] = {}

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..conf import tool_settings
 from ..core.criteria.rules import parse_criteria
+from ..criteria_form import KINDS, form_from_rules
 from ..criteria_text import criteria_outline, progress_lines
 from ..lti import claims as c
 from ..lti import deep_linking as dl
@@ -31,6 +32,7 @@ from ..selectors import (
     bulk_jobs_recent,
     course_badge,
     course_badges,
+    course_line_items,
     course_roster,
     criteria_labels,
     learner_current_award,
@@ -93,10 +95,24 @@ def badge_page(request: HttpRequest) -> HttpResponse:
               "awarded": "Badge awarded. The learner's credential is signed and ready.",
               "revoked": "Award revoked. Verifiers now see it as revoked.",
               "signed": "Signed off. The learner's progress is updated.",
+              "criteria": "Criteria saved. Learners who meet them are awarded in a moment; the rest see their "
+                          "progress.",
               "bulk": "File checked: every line names a learner of this course. The awards are being issued; "
                       "this page shows when they are done."}.get(request.GET.get("done", ""), "")
     return render(request, "lti_tool/lti/badge.html", badge_context(launch, request.GET.get("lt", ""),
                                                                     notice=notice))
+
+
+def criteria_editor(achievement: Achievement, context, badges) -> dict:
+    """Return what the criteria editor shows: the saved criteria as rows, line items and badges to pick."""
+    form = form_from_rules(achievement.criteria_rules, revoke_on_regression=achievement.revoke_on_regression,
+                           retroactive=achievement.retroactive)
+    line_items = course_line_items(context=context)
+    locked = achievement.registrar_approved or achievement.approval_requested_at is not None \
+        or achievement.status == Achievement.Status.SUBMITTED
+    return {"criteria_form": form, "criteria_kinds": KINDS.items(), "criteria_locked": locked,
+            "criteria_items": line_items, "criteria_item_keys": [key for key, _label in line_items],
+            "criteria_badges": [(str(b.uuid), b.name) for b in badges if b.pk != achievement.pk]}
 
 
 def link_badge(launch: LtiLaunch) -> Achievement | None:
@@ -151,6 +167,7 @@ def badge_context(launch: LtiLaunch, token: str, *, error: str = "", notice: str
                        earned_count=sum(1 for row in learners if row.award is not None))
         if context["can_place"]:
             context["bulk_jobs"] = bulk_jobs_recent(achievement=achievement, context=launch.context)
+            context.update(criteria_editor(achievement, launch.context, badges))
     return context
 
 

@@ -302,3 +302,34 @@ def test_bulk_award_from_a_csv(page, client, lms, screenshot, tmp_path):
     assert "2 awarded" in page.locator("#bulk").inner_text().lower()
     assert "earned by 2 of 3 learners" in page.locator("main").inner_text()
     both_widths(page, screenshot, "lti-bulk-award-done")
+
+
+def test_instructor_sets_criteria_in_the_course(page, client, lms, screenshot):
+    from lti_tool.models import Achievement, CourseSync
+
+    badge = course_badge(lms, "Data Wrangler", "Cleans and documents a messy data set.",
+                         "Pass the quiz and show your work.", (DEMO / "data-literacy.svg").read_bytes())
+    quiz = "ags:https://moodle.riverside.example.edu/mod/lti/services.php/2/lineitems/7/lineitem?type_id=1"
+    CourseSync.objects.create(context=badge.lti_context, kind="ags",
+                              summary={"items": [{"key": quiz, "label": "Quiz 1: tidy data"}]})
+    page.set_viewport_size(IFRAME)
+    page.goto(launch(client, lms, sub="3", name="Tina Teacher", roles=[INSTRUCTOR],
+                     custom={BADGE_PARAMETER: str(badge.uuid)}))
+    editor = page.locator("#criteria")
+    first = editor.locator("fieldset").nth(0)
+    first.locator("select.kind").select_option("score")
+    assert not first.locator("select[name=badge_0]").is_visible(), "only the fields of the chosen kind show"
+    first.locator("select[name=item_0]").select_option(label="Quiz 1: tidy data")
+    first.locator("input[name=threshold_0]").fill("eighty")
+    second = editor.locator("fieldset").nth(1)
+    second.locator("select.kind").select_option("evidence")
+    second.locator("input[name=text_1]").fill("Upload your cleaned data set and a short note")
+    editor.get_by_role("button", name="Save criteria").click()
+    page.get_by_text("row 1: the minimum must be a number").wait_for()
+    both_widths(page, screenshot, "lti-criteria-problems")
+    page.locator("#criteria fieldset").nth(0).locator("input[name=threshold_0]").fill("80")
+    page.locator("#criteria").get_by_role("button", name="Save criteria").click()
+    page.get_by_text("Criteria saved").wait_for()
+    assert Achievement.objects.get(pk=badge.pk).criteria_rules["requirements"][1]["prompt"].startswith("Upload")
+    assert "Quiz 1: tidy data" in page.locator("main").inner_text()
+    both_widths(page, screenshot, "lti-criteria-saved")
