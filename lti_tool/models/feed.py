@@ -136,7 +136,7 @@ class FeedDelivery(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["endpoint", "event"], name="feed_delivery_unique")]
-        indexes = [models.Index(fields=["status", "next_at"]),
+        indexes = [models.Index(fields=["status", "next_at", "position", "id"], name="feed_delivery_due"),
                    models.Index(fields=["endpoint", "learner", "position"])]
 
     def __str__(self) -> str:

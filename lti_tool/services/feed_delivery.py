@@ -112,15 +112,20 @@ def _claim_batch(now: datetime, size: int, lease: timedelta) -> tuple[str, list[
     against a row another runner just committed). SQLite: the transaction takes the write lock at
     BEGIN (``transaction_mode`` IMMEDIATE), so choosing and taking are one step.
     """
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    endpoints = list(FeedEndpoint.objects.filter(enabled=True, kind__in=PUSHED).values_list("pk", flat=True))
+    if not endpoints:
+        return "", []
     token = secrets.token_hex(16)
     with transaction.atomic():
-        candidates = list(_due(now).filter(free).select_for_update(skip_locked=True, of=("self",))
-                          .values_list("pk", flat=True)[:size])
+        candidates = []
+        for due in _due(now, endpoints):
+            candidates += due.select_for_update(skip_locked=True, of=("self",)).values_list(
+                "next_at", "position", "pk")[:size]
         if not candidates:
             return "", []
-        FeedDelivery.objects.filter(pk__in=candidates).update(claimed_until=now + lease, claim_token=token,
-                                                              attempts=F("attempts") + 1)
+        chosen = [pk for _at, _position, pk in sorted(candidates)[:size]]
+        FeedDelivery.objects.filter(pk__in=chosen).update(claimed_until=now + lease, claim_token=token,
+                                                          attempts=F("attempts") + 1)
     batch = list(FeedDelivery.objects.filter(claim_token=token)
                  .select_related("endpoint__issuer", "event__issuer", "event__award", "event__learner")
                  .order_by("position", "pk"))
@@ -132,24 +137,26 @@ def _release(pks: list[int], token: str) -> None:
         claimed_until=None, claim_token="", attempts=F("attempts") - 1)
 
 
-def _due(now: datetime):
-    """Return deliveries due now, each only once the earlier ones it must follow are out of the way.
+def _due(now: datetime, endpoints: list[int]) -> tuple:
+    """Return the deliveries due now, each only once the earlier ones it must follow are out of the way.
 
-    An event about a learner follows the learner's earlier events to the same endpoint; a catalog
-    event follows the earlier events about the same achievement.
+    Two queries, each a walk down the (status, next_at) index that stops at the batch size: events
+    about a learner follow the learner's earlier events to the same endpoint; catalog events follow
+    the earlier events about the same achievement. (One query with an OR over both made PostgreSQL
+    read every pending row and the events table each time: 1.3 s a claim with 80,000 waiting.)
     """
     waiting = [Status.PENDING, Status.PARKED]
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    due = FeedDelivery.objects.filter(free, status=Status.PENDING, next_at__lte=now, endpoint_id__in=endpoints)
     earlier_of_learner = FeedDelivery.objects.filter(
         endpoint_id=OuterRef("endpoint_id"), learner_id=OuterRef("learner_id"), position__lt=OuterRef("position"),
         status__in=waiting)
     earlier_of_subject = FeedDelivery.objects.filter(
         endpoint_id=OuterRef("endpoint_id"), learner_id__isnull=True, event__subject=OuterRef("event__subject"),
         position__lt=OuterRef("position"), status__in=waiting)
-    return (FeedDelivery.objects.filter(status=Status.PENDING, next_at__lte=now, endpoint__enabled=True,
-                                        endpoint__kind__in=PUSHED)
-            .filter((Q(learner_id__isnull=False) & ~Exists(earlier_of_learner))
-                    | (Q(learner_id__isnull=True) & ~Exists(earlier_of_subject)))
-            .order_by("next_at", "position", "pk"))
+    order = ("next_at", "position", "pk")
+    return (due.filter(learner_id__isnull=False).exclude(Exists(earlier_of_learner)).order_by(*order),
+            due.filter(learner_id__isnull=True).exclude(Exists(earlier_of_subject)).order_by(*order))
 
 
 def _deliver(delivery: FeedDelivery, token: str, now: datetime, secrets_by_endpoint: dict[int, list[str]]) -> bool:
