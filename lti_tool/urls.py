@@ -32,6 +32,7 @@ urlpatterns = [
          name="registrar-decide"),
     path("registrar/<uuid:issuer_uuid>/learners/<uuid:learner_uuid>/sis-id", registrar.link_sis_id,
          name="registrar-link-sis-id"),
+    path("registrar/<uuid:issuer_uuid>/endpoints", registrar.add_destination, name="registrar-add-destination"),
     path("registrar/<uuid:issuer_uuid>/endpoints/<uuid:endpoint_uuid>", registrar.endpoint_action,
          name="registrar-endpoint"),
     path("registrar/<uuid:issuer_uuid>/reconciliation.csv", registrar.reconciliation, name="registrar-reconciliation"),

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from ..conf import tool_settings
 from ..models import Achievement, FeedDelivery, FeedEndpoint, Issuer, Learner
 from ..public_ids import parse_uuid
 from ..registrar_report import (
@@ -25,9 +26,12 @@ from ..registrar_report import (
     report_range,
 )
 from ..services import governance
+from ..services.api_clients import api_token_url
 from ..services.errors import ServiceError
 from ..services.feed_delivery import feed_replay_dead
-from ..services.feed_endpoints import feed_endpoint_enable
+from ..services.feed_endpoints import feed_endpoint_create, feed_endpoint_enable
+from ..services.feed_pull import registrar_client_create
+from ..services.feed_sftp import sftp_endpoint_create
 from ..services.learners import learner_sis_id_link
 
 LOGIN = "/registrar/login/"
@@ -134,6 +138,52 @@ def endpoint_action(request: HttpRequest, issuer_uuid, endpoint_uuid) -> HttpRes
     if not count:
         return _back(issuer, notice="nothing to send again")
     return _back(issuer, notice=f"{count} events queued again for {endpoint.name}")
+
+
+@require_POST
+@login_required(login_url=LOGIN)
+def add_destination(request: HttpRequest, issuer_uuid) -> HttpResponse:
+    """Point the feed at the registrar's system: a webhook, a pull client, a OneRoster gradebook or SFTP.
+
+    Secrets made here (the webhook's signing secret, the pull client's secret) are shown once, on
+    the page that answers this form, and never again.
+    """
+    issuer = _issuer(request, issuer_uuid)
+    form = request.POST
+    kind, name = form.get("kind", ""), form.get("name", "").strip()
+    identifier_types = form.getlist("identifier_types") or ["sisSourcedId", "lisSourcedId"]
+    payload = "full" if form.get("payload") == "full" else "thin"
+    shown: list[tuple[str, str]] = []
+    try:
+        if kind == "webhook":
+            endpoint, secret = feed_endpoint_create(issuer=issuer, name=name, url=form.get("url", "").strip(),
+                                                    identifier_types=identifier_types, payload=payload)
+            shown = [("Signing secret (Standard Webhooks)", secret)]
+        elif kind == "pull":
+            new, endpoint = registrar_client_create(issuer=issuer, name=name, identifier_types=identifier_types,
+                                                    payload=payload)
+            shown = [("Client id", str(new.client.client_id)), ("Client secret", new.secret),
+                     ("Token URL (scope registrar:feed)", api_token_url()),
+                     ("Events", f"{tool_settings.public_url}/api/registrar/v1/events?after=0")]
+        elif kind == "oneroster":
+            endpoint, _none = feed_endpoint_create(
+                issuer=issuer, name=name, url=form.get("url", "").strip(), kind="oneroster",
+                identifier_types=identifier_types, oneroster_secret=form.get("client_secret", ""),
+                settings={"token_url": form.get("token_url", "").strip(), "client_id": form.get("client_id", ""),
+                          "class_sourced_id": form.get("class_sourced_id", "").strip()})
+        elif kind == "sftp":
+            endpoint = sftp_endpoint_create(issuer=issuer, name=name, url=form.get("url", "").strip(),
+                                            username=form.get("username", ""), password=form.get("password", ""),
+                                            host_key_sha256=form.get("host_key", "").strip())
+        else:
+            raise ServiceError("choose what kind of destination to add")
+    except ServiceError as error:
+        return _back(issuer, error=str(error))
+    first, last = report_range(None, None)
+    return render(request, "lti_tool/registrar/issuer.html", {
+        "issuer": issuer, "report": registrar_report(issuer=issuer, first=first, last=last),
+        "range": urlencode({"from": first, "to": last}), "added": endpoint, "shown": shown,
+        "notice": f"{endpoint.name} added."})
 
 
 @require_safe

@@ -88,3 +88,23 @@ def test_reports_download_as_csv(rita, issuer, achievement, learner, settings):
                                         "identifier_types_disclosed"]  # nothing delivered yet
     html = page(rita, issuer)
     assert "<strong>1</strong> awarded" in html
+
+
+def test_the_registrar_adds_destinations_and_sees_secrets_once(rita, issuer, settings):
+    from lti_tool.models import ApiClient, FeedEndpoint
+
+    settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": True}
+    added = rita.post(f"/registrar/{issuer.uuid}/endpoints", {
+        "kind": "webhook", "name": "Banner", "url": "http://127.0.0.1:9/hook", "identifier_types": ["sisSourcedId"],
+        "payload": "thin"})
+    html = added.content.decode()
+    assert added.status_code == 200 and "copy these now" in html and "whsec_" in html
+    assert FeedEndpoint.objects.get(name="Banner").identifier_types == ["sisSourcedId"]
+    assert "whsec_" not in page(rita, issuer), "the secret is shown once"
+    pulled = rita.post(f"/registrar/{issuer.uuid}/endpoints", {"kind": "pull", "name": "Ethos"}).content.decode()
+    client = ApiClient.objects.get(issuer=issuer)
+    assert str(client.client_id) in pulled and "/api/registrar/v1/events?after=0" in pulled
+    settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": False}
+    refused = rita.post(f"/registrar/{issuer.uuid}/endpoints", {"kind": "webhook", "name": "x",
+                                                                "url": "http://10.0.0.9/hook"})
+    assert refused.status_code == 302 and "cannot+send+to" in refused["Location"]
