@@ -24,6 +24,11 @@ from .models import Achievement, Award, CourseFact
 TOOL_OWN_KINDS = frozenset({f.EVIDENCE, f.GRANT, f.BADGE})
 
 
+def reported_by_owner(kind: str, source: str) -> bool:
+    """Whether a stored fact counts: evidence reviews, sign-offs and badges held count from the tool only."""
+    return kind not in TOOL_OWN_KINDS or source.startswith("accolade:")
+
+
 def _table(model: Any) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -140,8 +145,8 @@ def learner_state_load(*, context_id: int, deployment_id: int, learner_id: int, 
     with connection.cursor() as cursor:
         cursor.execute(_statement("facts"), [context_id, learner_id])
         for kind, key, value, observed_at, source in cursor.fetchall():
-            if kind in TOOL_OWN_KINDS and not source.startswith("accolade:"):
-                continue  # evidence reviews, sign-offs and badges held come from the tool only
+            if not reported_by_owner(kind, source):
+                continue
             records.append(f.FactRecord(kind, key, _json(value), _when(observed_at), source))
         cursor.execute(_statement("awards"), [learner_id, deployment_id])
         rows = [AwardRow(row[0], _uuid(row[1]), _when(row[2]), _when(row[3]), bool(row[4]), _when(row[5]),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from .core.criteria import facts as f
 from .core.criteria.evaluate import Explainer
 from .core.criteria.rules import EvidenceApproved, parse_criteria, prerequisites, requirements
+from .evaluation_reads import reported_by_owner
 from .models import (
     Achievement,
     Award,
@@ -229,9 +230,6 @@ def criteria_labels(*, context: LtiContext, achievement: Achievement) -> tuple[d
     return labels, badges
 
 
-TOOL_OWN_KINDS = frozenset({f.EVIDENCE, f.GRANT, f.BADGE})
-
-
 def learner_facts_load(*, context: LtiContext, learner: Learner, now: datetime | None = None) -> f.LearnerFacts:
     """Return what the engine knows of ``learner`` in ``context``: recorded facts and badges held.
 
@@ -248,7 +246,7 @@ def learners_facts_load(*, context: LtiContext, learners: Iterable[Learner],
     records: dict[int, list[f.FactRecord]] = {learner.pk: [] for learner in learners}
     for row in (CourseFact.objects.filter(context=context, learner__in=learners)
                 .values_list("learner_id", "kind", "key", "value", "observed_at", "source")):
-        if row[1] in TOOL_OWN_KINDS and not row[5].startswith("accolade:"):
+        if not reported_by_owner(row[1], row[5]):
             continue  # evidence reviews, sign-offs and badges held come from the tool only
         records[row[0]].append(f.FactRecord(*row[1:]))
     awards = (Award.objects.current().filter(learner__in=learners, achievement__deployment_id=context.deployment_id,

@@ -30,7 +30,7 @@ from ..core.ports import ResolveError
 from ..core.registrar.events import LEARNER_TYPES, Disclosure, StoredEvent, disclosed_types, render, wanted
 from ..core.registrar.retries import STANDARD_SCHEDULE, next_delay, parse_retry_after
 from ..core.registrar.webhooks import headers as webhook_headers
-from ..models import Award, FeedDelivery, FeedEndpoint, FeedEvent
+from ..models import FeedDelivery, FeedEndpoint, FeedEvent
 from ..public_ids import parse_uuid
 from .errors import ServiceError
 from .feed_endpoints import feed_endpoint_secrets
@@ -345,8 +345,3 @@ def deliveries_unpark(*, learner_id: int) -> int:
     if count:
         wake_on_commit()
     return count
-
-
-def award_feed_events(award: Award):
-    """Return the feed events of one award, oldest first (for the registrar page)."""
-    return FeedEvent.objects.filter(award=award).order_by("position")

@@ -76,12 +76,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required(login_url=LOGIN)
 def issuer_page(request: HttpRequest, issuer_uuid) -> HttpResponse:
     """Show approvals waiting, the catalog, the feed, unmatched learners, conflicts and disclosures."""
-    issuer = _issuer(request, issuer_uuid)
-    first, last = report_range(request.GET.get("from"), request.GET.get("to"))
-    report = registrar_report(issuer=issuer, first=first, last=last)
-    return render(request, "lti_tool/registrar/issuer.html", {
-        "issuer": issuer, "report": report, "range": urlencode({"from": first, "to": last}),
-        "notice": request.GET.get("notice", "")[:300], "error": request.GET.get("error", "")[:500]})
+    return _page(request, _issuer(request, issuer_uuid), notice=request.GET.get("notice", "")[:300],
+                 error=request.GET.get("error", "")[:500])
 
 
 @require_POST
@@ -179,11 +175,7 @@ def add_destination(request: HttpRequest, issuer_uuid) -> HttpResponse:
             raise ServiceError("choose what kind of destination to add")
     except ServiceError as error:
         return _back(issuer, error=str(error))
-    first, last = report_range(None, None)
-    return render(request, "lti_tool/registrar/issuer.html", {
-        "issuer": issuer, "report": registrar_report(issuer=issuer, first=first, last=last),
-        "range": urlencode({"from": first, "to": last}), "added": endpoint, "shown": shown,
-        "notice": f"{endpoint.name} added."})
+    return _page(request, issuer, added=endpoint, shown=shown, notice=f"{endpoint.name} added.")
 
 
 @require_safe
@@ -202,6 +194,14 @@ def disclosure_log(request: HttpRequest, issuer_uuid) -> HttpResponse:
     issuer = _issuer(request, issuer_uuid)
     first, last = report_range(request.GET.get("from"), request.GET.get("to"))
     return _csv(disclosures_csv(issuer=issuer, first=first, last=last), f"disclosures-{first}-{last}.csv")
+
+
+def _page(request: HttpRequest, issuer: Issuer, **extra) -> HttpResponse:
+    """Render the registrar page for the range in the query (default: the last 30 days)."""
+    first, last = report_range(request.GET.get("from"), request.GET.get("to"))
+    return render(request, "lti_tool/registrar/issuer.html", {
+        "issuer": issuer, "report": registrar_report(issuer=issuer, first=first, last=last),
+        "range": urlencode({"from": first, "to": last}), **extra})
 
 
 def _csv(rows, name: str) -> HttpResponse:
