@@ -39,7 +39,7 @@ def _column(model: Any, name: str) -> str:
 
 def _sql() -> dict[str, str]:
     ach, fact, award = Achievement, CourseFact, Award
-    a = {name: _column(ach, name) for name in ("id", "uuid", "updated_at", "status", "deployment",
+    a = {name: _column(ach, name) for name in ("id", "uuid", "lineage", "updated_at", "status", "deployment",
                                                 "lti_context", "criteria_rules")}
     c = {name: _column(fact, name) for name in ("kind", "key", "value", "observed_at", "source", "context", "learner")}
     w = {name: _column(award, name) for name in ("id", "achievement", "learner", "valid_from", "valid_until",
@@ -51,12 +51,12 @@ def _sql() -> dict[str, str]:
                            f"AND {a['criteria_rules']} IS NOT NULL"),
         "facts": (f"SELECT {c['kind']}, {c['key']}, {c['value']}, {c['observed_at']}, {c['source']} "  # noqa: S608
                   f"FROM {_table(fact)} WHERE {c['context']} = %s AND {c['learner']} = %s"),
-        "awards": (f"SELECT w.{w['achievement']}, b.{a['uuid']}, w.{w['valid_from']}, "  # noqa: S608
+        "awards": (f"SELECT w.{w['achievement']}, b.{a['uuid']}, b.{a['lineage']}, w.{w['valid_from']}, "  # noqa: S608
                    f"w.{w['valid_until']}, "
                    f"w.{w['is_current']}, w.{w['revoked_at']}, w.{w['revoked_by']}, w.{w['source']} "
                    f"FROM {_table(award)} w JOIN {_table(ach)} b ON b.{a['id']} = w.{w['achievement']} "
                    f"WHERE w.{w['learner']} = %s AND b.{a['deployment']} = %s "
-                   f"ORDER BY w.{w['achievement']}, w.{w['issued_at']} DESC, w.{w['id']} DESC"),
+                   f"ORDER BY w.{w['issued_at']} DESC, w.{w['id']} DESC"),
     }
 
 
@@ -124,6 +124,7 @@ class AwardRow:
 
     achievement_id: int
     achievement_uuid: str
+    lineage: str
     valid_from: datetime
     valid_until: datetime | None
     is_current: bool
@@ -136,10 +137,12 @@ class AwardRow:
 
 
 def learner_state_load(*, context_id: int, deployment_id: int, learner_id: int, learner_uuid: str,
-                       now: datetime) -> tuple[f.LearnerFacts, dict[int, AwardRow]]:
-    """Return the learner's facts in the course (badges held included) and their latest award of each badge.
+                       now: datetime) -> tuple[f.LearnerFacts, dict[str, AwardRow]]:
+    """Return the learner's facts in the course (badges held included) and their latest award per lineage.
 
-    Same meaning as :func:`lti_tool.selectors.learners_facts_load` for one learner, in two queries.
+    The latest award is keyed by the credential's lineage (every version of it), so a learner who
+    holds version 1 is not awarded version 2 by the rules. Same meaning as
+    :func:`lti_tool.selectors.learners_facts_load` for one learner, in two queries.
     """
     records = []
     with connection.cursor() as cursor:
@@ -149,11 +152,11 @@ def learner_state_load(*, context_id: int, deployment_id: int, learner_id: int, 
                 continue
             records.append(f.FactRecord(kind, key, _json(value), _when(observed_at), source))
         cursor.execute(_statement("awards"), [learner_id, deployment_id])
-        rows = [AwardRow(row[0], _uuid(row[1]), _when(row[2]), _when(row[3]), bool(row[4]), _when(row[5]),
-                         row[6], row[7]) for row in cursor.fetchall()]
-    latest: dict[int, AwardRow] = {}
-    for row in rows:
-        latest.setdefault(row.achievement_id, row)
+        rows = [AwardRow(row[0], _uuid(row[1]), _uuid(row[2]), _when(row[3]), _when(row[4]), bool(row[5]),
+                         _when(row[6]), row[7], row[8]) for row in cursor.fetchall()]
+    latest: dict[str, AwardRow] = {}
+    for row in rows:  # newest first
+        latest.setdefault(row.lineage, row)
         if row.held(now):
             records.append(f.FactRecord(f.BADGE, row.achievement_uuid, {"at": row.valid_from}, row.valid_from,
                                         "accolade"))

@@ -165,8 +165,8 @@ def learner_current_award(*, learner: Learner, achievement: Achievement) -> Awar
 
 
 _EXPLAINERS: dict[tuple[int, datetime], tuple[frozenset[str], Explainer]] = {}
-BADGE_POLICY_FIELDS = ("pk", "uuid", "name", "criteria_rules", "re_earnable", "revoke_on_regression", "retroactive",
-                 "rules_active_since", "updated_at", "deployment_id", "lti_context_id", "status")
+BADGE_POLICY_FIELDS = ("pk", "uuid", "lineage", "name", "criteria_rules", "re_earnable", "revoke_on_regression",
+                       "retroactive", "rules_active_since", "updated_at", "deployment_id", "lti_context_id", "status")
 
 
 def badge_rules(badge: Achievement) -> tuple[frozenset[str], Explainer]:

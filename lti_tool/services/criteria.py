@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..background import run_claimed
@@ -112,13 +113,17 @@ def course_rule_badges(*, context: LtiContext) -> list[tuple[Achievement, Explai
 
 
 def learner_standings(*, achievements: list[Achievement], learner: Learner, now: datetime) -> dict[int, Standing]:
-    """Return the learner's standing for several badges from their latest awards, in one query."""
-    latest: dict[int, Award] = {}
-    for award in (Award.objects.filter(achievement__in=achievements, learner=learner)
-                  .order_by("achievement_id", "-issued_at", "-pk")
+    """Return the learner's standing for several badges from their latest awards, in one query.
+
+    A standing belongs to the credential, not to one version of it: the latest award of any version
+    in the badge's lineage counts, so a new version is not awarded again to holders of the old one.
+    """
+    latest: dict[str, Award] = {}
+    for award in (Award.objects.filter(achievement__lineage__in={a.lineage for a in achievements}, learner=learner)
+                  .annotate(lineage=F("achievement__lineage")).order_by("-issued_at", "-pk")
                   .only("achievement_id", "source", "revoked_at", "revoked_by", "valid_until", "is_current")):
-        latest.setdefault(award.achievement_id, award)
-    return {a.pk: _standing(latest.get(a.pk), now) for a in achievements}
+        latest.setdefault(str(award.lineage), award)
+    return {a.pk: _standing(latest.get(str(a.lineage)), now) for a in achievements}
 
 
 def _standing(latest: Award | AwardRow | None, now: datetime) -> Standing:
@@ -146,7 +151,7 @@ def learner_evaluate(*, context: LtiContext, learner: Learner, now: datetime | N
     if facts is None:
         facts, latest = learner_state_load(context_id=context.pk, deployment_id=context.deployment_id,
                                            learner_id=learner.pk, learner_uuid=str(learner.uuid), now=now)
-        standings = {badge.pk: _standing(latest.get(badge.pk), now) for badge, _explainer in badges}
+        standings = {badge.pk: _standing(latest.get(str(badge.lineage)), now) for badge, _explainer in badges}
     else:
         standings = learner_standings(achievements=[badge for badge, _explainer in badges], learner=learner,
                                       now=now)

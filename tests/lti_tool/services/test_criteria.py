@@ -239,3 +239,38 @@ def test_leaving_the_course_takes_no_badge_away(course, badge, learner):
     member(course, learner, "Inactive", 2)
     run(2)
     assert [a.revoked_at for a in awards_of(badge, learner)] == [None]
+
+
+def test_a_new_version_is_not_awarded_again_to_holders_of_the_old_one(course, badge, learner, other_learner):
+    """Standing belongs to the credential's lineage: version 2 goes to new earners, not to version 1's holders."""
+    from lti_tool.core.criteria.policy import Standing
+    from lti_tool.services.criteria import learner_standings
+    from lti_tool.services.governance import (
+        achievement_activate,
+        achievement_approve,
+        achievement_request_approval,
+        achievement_revise,
+        achievement_submit,
+    )
+
+    lab(course, learner, "complete_pass", 1)
+    score(course, learner, 90, 1)
+    run(1)
+    [first] = awards_of(badge, learner)
+    achievement_request_approval(achievement=badge, actor="t")
+    badge = achievement_approve(achievement=badge, registrar="r")  # approved: changed only by a new version
+    v2 = achievement_revise(achievement=badge, changes={"description": "Now with the lab report."}, actor="d")
+    achievement_submit(achievement=v2, actor="d")
+    v2 = achievement_activate(achievement=achievement_approve(achievement=v2, registrar="r"), actor="d")
+    assert v2.lineage == badge.lineage and v2.criteria_rules == badge.criteria_rules
+    score(course, learner, 95, 5)  # a new fact re-evaluates the holder under version 2
+    lab(course, other_learner, "complete_pass", 5)
+    score(course, other_learner, 88, 5)
+    assert run(5) == 2
+    assert awards_of(v2, learner) == [] and awards_of(badge, learner) == [first]
+    first.refresh_from_db()
+    assert first.revoked_at is None and first.is_current
+    [newer] = awards_of(v2, other_learner)
+    assert newer.source == "rule" and awards_of(badge, other_learner) == []
+    # The ORM path (facts handed in) weighs the lineage the same way.
+    assert learner_standings(achievements=[v2], learner=learner, now=at(6)) == {v2.pk: Standing.ACTIVE_BY_RULE}
