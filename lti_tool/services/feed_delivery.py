@@ -30,7 +30,7 @@ from ..core.ports import ResolveError
 from ..core.registrar.events import LEARNER_TYPES, Disclosure, StoredEvent, disclosed_types, render, wanted
 from ..core.registrar.retries import STANDARD_SCHEDULE, next_delay, parse_retry_after
 from ..core.registrar.webhooks import headers as webhook_headers
-from ..models import FeedDelivery, FeedEndpoint, FeedEvent
+from ..models import ApiClient, FeedDelivery, FeedEndpoint, FeedEvent
 from ..public_ids import parse_uuid
 from .errors import ServiceError
 from .feed_endpoints import feed_endpoint_secrets
@@ -326,14 +326,25 @@ def _unmatched(event: FeedEvent) -> bool:
         (event.data.get("learner") or {}).get("matchStatus") == "unmatched"
 
 
-def feed_ack(*, issuer_id: int, event_id: str, sis_record_id: str = "", status: str = "received",
+def feed_ack(*, client: ApiClient, event_id: str, sis_record_id: str = "", status: str = "received",
              message: str = "") -> int:
-    """Record the SIS's acknowledgement of an event (its own record id); return how many deliveries it marks."""
+    """Record the SIS's acknowledgement of an event (its own record id); return how many deliveries it marks.
+
+    A client acknowledges only for the destinations it answers for: its own pull feed, and the push
+    destinations (webhook, OneRoster, SFTP) that name it as their acknowledging client or name none.
+    Another client's pull feed is never marked.
+    """
     if status not in ("received", "recorded", "rejected"):
         raise ServiceError("status must be received, recorded or rejected")
-    if parse_uuid(event_id) is None:
+    if parse_uuid(event_id) is None or client.issuer_id is None:
         return 0
-    return FeedDelivery.objects.filter(event__uuid=event_id, event__issuer_id=issuer_id).update(
+    client_id = str(client.client_id)
+    answers_for = (Q(kind=FeedEndpoint.Kind.PULL, settings__client_id=client_id)
+                   | (~Q(kind=FeedEndpoint.Kind.PULL)
+                      & (Q(settings__ack_client_id=client_id) | ~Q(settings__has_key="ack_client_id"))))
+    endpoints = FeedEndpoint.objects.filter(answers_for, issuer_id=client.issuer_id)
+    return FeedDelivery.objects.filter(event__uuid=event_id, event__issuer_id=client.issuer_id,
+                                       endpoint__in=endpoints).update(
         acknowledged_at=timezone.now(), ack_status=status, sis_record_id=sis_record_id[:200],
         ack_message=message[:2000])
 

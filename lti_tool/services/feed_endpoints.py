@@ -20,7 +20,8 @@ from ..core.registrar.events import EVENT_TYPES, FULL, THIN
 from ..core.registrar.webhooks import new_secret
 from ..core.timefmt import format_datetime, parse_datetime
 from ..key_encryption import open_sealed, seal
-from ..models import FeedEndpoint, Issuer
+from ..models import ApiClient, FeedEndpoint, Issuer
+from ..public_ids import parse_uuid
 from .errors import ServiceError
 from .resolution import url_check
 
@@ -51,6 +52,11 @@ def feed_endpoint_create(*, issuer: Issuer, name: str, url: str, kind: str = Fee
     if payload not in (THIN, FULL):
         raise ServiceError("payload must be thin or full")
     settings = dict(settings or {})
+    if settings.get("ack_client_id"):  # who may acknowledge this destination's events (feed_ack)
+        ack_client = parse_uuid(str(settings["ack_client_id"]))
+        if ack_client is None or not ApiClient.objects.filter(client_id=ack_client, issuer=issuer).exists():
+            raise ServiceError("the acknowledging client must be one of this issuer's registrar clients")
+        settings["ack_client_id"] = str(ack_client)
     secret = ""
     sealed_secrets = []
     if kind == FeedEndpoint.Kind.WEBHOOK:

@@ -59,7 +59,7 @@ def acks(request: HttpRequest, caller: Caller) -> HttpResponse:
             results.append({"index": index, "outcome": "rejected", "error": "each ack needs an eventId"})
             continue
         try:
-            marked = feed_ack(issuer_id=caller.client.issuer_id, event_id=item["eventId"],
+            marked = feed_ack(client=caller.client, event_id=item["eventId"],
                               sis_record_id=str(item.get("sisRecordId") or ""),
                               status=str(item.get("status") or "received"), message=str(item.get("message") or ""))
         except (ServiceError, ValueError) as error:

@@ -30,6 +30,8 @@ class Command(BaseCommand):
         create.add_argument("--client-id", help="OneRoster: client id")
         create.add_argument("--client-secret", help="OneRoster: client secret")
         create.add_argument("--class-sourced-id", default="", help="OneRoster: the class line items belong to")
+        create.add_argument("--ack-client", help="Client id of the registrar client that acknowledges this "
+                                                 "destination's events (default: any of the issuer's clients)")
         create.add_argument("--username", help="SFTP: the account")
         create.add_argument("--password", help="SFTP: its password")
         create.add_argument("--host-key", help="SFTP: the server's host key fingerprint, SHA256:…")
@@ -68,6 +70,8 @@ class Command(BaseCommand):
         if options["kind"] == "oneroster":
             settings = {"token_url": options["token_url"] or "", "client_id": options["client_id"] or "",
                         "class_sourced_id": options["class_sourced_id"]}
+        if options["ack_client"]:
+            settings["ack_client_id"] = options["ack_client"]
         endpoint, secret = endpoints.feed_endpoint_create(
             issuer=_issuer(options["issuer"]), name=options["name"], url=options["url"], kind=options["kind"],
             identifier_types=options["identifier_types"], payload=options["payload"], event_types=options["events"],

@@ -48,6 +48,13 @@ def test_feed_endpoints_from_the_command_line(issuer, settings):
     pull = StringIO()
     call_command("feed_endpoint", "pull-client", str(issuer.uuid), "--name", "Ethos", stdout=pull)
     assert "/api/registrar/v1/events?after=0" in pull.getvalue()
+    ethos = pull.getvalue().split("client id: ")[1].split()[0]
+    call_command("feed_endpoint", "create", str(issuer.uuid), "--name", "Ethos hook", "--url",
+                 "http://127.0.0.1:9/ethos", "--ack-client", ethos.upper(), stdout=StringIO())
+    assert FeedEndpoint.objects.get(name="Ethos hook").settings == {"ack_client_id": ethos}
+    with pytest.raises(CommandError, match="acknowledging client must be one of this issuer"):
+        call_command("feed_endpoint", "create", str(issuer.uuid), "--name", "y", "--url", "http://127.0.0.1:9/y",
+                     "--ack-client", "00000000-0000-4000-8000-000000000000", stdout=StringIO())
     settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": False}
     with pytest.raises(CommandError, match="cannot send to"):
         call_command("feed_endpoint", "create", str(issuer.uuid), "--name", "x", "--url", "http://10.1.1.1/h",

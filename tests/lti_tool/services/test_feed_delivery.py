@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from lti_tool.models import FeedDelivery, FeedEndpoint, LearnerIdentity
+from lti_tool.models import FeedDelivery, FeedEndpoint, FeedEvent, LearnerIdentity
 from lti_tool.services.achievements import achievement_create_in_course
+from lti_tool.services.api_clients import api_client_create
 from lti_tool.services.awards import award_issue, award_revoke
 from lti_tool.services.errors import ServiceError
 from lti_tool.services.expiry import awards_expiry_sweep
@@ -18,6 +19,8 @@ from lti_tool.services.feed_endpoints import (
     feed_endpoint_enable,
     feed_endpoint_rotate_secret,
 )
+from lti_tool.services.feed_pull import registrar_client_create
+from lti_tool.services.issuers import issuer_create
 from lti_tool.services.learners import learner_find_or_create
 
 from ..feed_receiver import Receiver, Reply
@@ -218,10 +221,28 @@ def test_acknowledgements_record_the_sis_record_id(achievement, learner, endpoin
     award = award_issue(achievement=achievement, learner=learner, issued_by="t")
     feed_deliveries_run_due()
     event_id = receiver.event_ids()[0]
-    assert feed_ack(issuer_id=achievement.issuer_id, event_id=event_id, sis_record_id="BANNER-77",
-                    status="recorded") == 1
+    sis = api_client_create(issuer=achievement.issuer, name="Banner", scopes=["registrar:feed"]).client
+    assert feed_ack(client=sis, event_id=event_id, sis_record_id="BANNER-77", status="recorded") == 1
     acked = delivery(award, endpoint)
     assert acked.sis_record_id == "BANNER-77" and acked.ack_status == "recorded" and acked.acknowledged_at
+
+
+def test_a_client_acknowledges_only_for_the_destinations_it_answers_for(achievement, learner, endpoint, receiver):
+    """Another SIS's pull feed, and a webhook that names another client, are not marked by this one's ack."""
+    banner, _feed = registrar_client_create(issuer=achievement.issuer, name="Banner")
+    colleague, colleague_feed = registrar_client_create(issuer=achievement.issuer, name="Colleague")
+    named, _secret = feed_endpoint_create(issuer=achievement.issuer, name="Colleague hook", url=receiver.url,
+                                          settings={"ack_client_id": str(colleague.client.client_id)})
+    award = award_issue(achievement=achievement, learner=learner, issued_by="t")
+    event_id = str(FeedEvent.objects.get(award=award).uuid)
+    assert feed_ack(client=banner.client, event_id=event_id, status="recorded") == 2  # its feed and the plain hook
+    assert delivery(award, endpoint).acknowledged_at is not None
+    assert delivery(award, colleague_feed).acknowledged_at is None and delivery(award, named).acknowledged_at is None
+    assert feed_ack(client=colleague.client, event_id=event_id, sis_record_id="C-9") == 3
+    assert delivery(award, named).sis_record_id == "C-9"
+    outsider = api_client_create(issuer=issuer_create(name="Elsewhere", url="https://elsewhere.example.edu",
+                                                      email="r@elsewhere.example.edu"), name="X").client
+    assert feed_ack(client=outsider, event_id=event_id) == 0
 
 
 def test_a_private_address_is_refused_unless_allowed(issuer, settings):
