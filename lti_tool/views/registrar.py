@@ -58,6 +58,10 @@ def _issuer(request: HttpRequest, issuer_uuid) -> Issuer:
     return issuer
 
 
+# Session key (plus the destination's id) of the secrets a new destination shows once.
+_SHOWN_KEY = "registrar-new-secrets-"
+
+
 def _who(request: HttpRequest) -> str:
     return request.user.get_full_name() or request.user.get_username()
 
@@ -75,9 +79,20 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 @login_required(login_url=LOGIN)
 def issuer_page(request: HttpRequest, issuer_uuid) -> HttpResponse:
-    """Show approvals waiting, the catalog, the feed, unmatched learners, conflicts and disclosures."""
-    return _page(request, _issuer(request, issuer_uuid), notice=request.GET.get("notice", "")[:300],
-                 error=request.GET.get("error", "")[:500])
+    """Show approvals waiting, the catalog, the feed, unmatched learners, conflicts and disclosures.
+
+    After a destination is added, its new secrets are shown here once: taken out of the session as
+    they are shown, so a reload shows them no more and adds nothing again.
+    """
+    issuer = _issuer(request, issuer_uuid)
+    once = request.session.pop(_SHOWN_KEY + request.GET.get("added", "")[:40], None) if "added" in request.GET \
+        else None
+    response = _page(request, issuer, notice=request.GET.get("notice", "")[:300],
+                     error=request.GET.get("error", "")[:500],
+                     **({"added": {"name": once["name"]}, "shown": once["shown"]} if once else {}))
+    if once:
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST
@@ -142,7 +157,7 @@ def add_destination(request: HttpRequest, issuer_uuid) -> HttpResponse:
     """Point the feed at the registrar's system: a webhook, a pull client, a OneRoster gradebook or SFTP.
 
     Secrets made here (the webhook's signing secret, the pull client's secret) are shown once, on
-    the page that answers this form, and never again.
+    the page this form redirects to (post/redirect/get: a reload cannot add the destination twice).
     """
     issuer = _issuer(request, issuer_uuid)
     form = request.POST
@@ -175,7 +190,9 @@ def add_destination(request: HttpRequest, issuer_uuid) -> HttpResponse:
             raise ServiceError("choose what kind of destination to add")
     except ServiceError as error:
         return _back(issuer, error=str(error))
-    return _page(request, issuer, added=endpoint, shown=shown, notice=f"{endpoint.name} added.")
+    if shown:
+        request.session[_SHOWN_KEY + str(endpoint.uuid)] = {"name": endpoint.name, "shown": shown}
+    return _back(issuer, notice=f"{endpoint.name} added.", added=str(endpoint.uuid) if shown else "")
 
 
 @require_safe
@@ -211,6 +228,7 @@ def _csv(rows, name: str) -> HttpResponse:
     return response
 
 
-def _back(issuer: Issuer, *, notice: str = "", error: str = "") -> HttpResponse:
-    query = urlencode({key: value for key, value in (("notice", notice), ("error", error)) if value})
-    return redirect(f"/registrar/{issuer.uuid}{'?' + query if query else ''}")
+def _back(issuer: Issuer, *, notice: str = "", error: str = "", added: str = "") -> HttpResponse:
+    query = urlencode({key: value for key, value in (("notice", notice), ("error", error), ("added", added))
+                       if value})
+    return redirect(f"/registrar/{issuer.uuid}{'?' + query if query else ''}{'#secrets' if added else ''}")

@@ -52,6 +52,18 @@ def test_registrar_approves_matches_and_reads_the_catalog(page, client, live_sit
     page.locator("#unmatched").get_by_role("button", name="Match and send").click()
     page.get_by_text("matched; their waiting events are on their way").wait_for()
     assert "Every learner is matched." in page.locator("#unmatched").inner_text()
+    form = page.locator("#add-destination")
+    form.get_by_label("Kind").select_option("pull")
+    form.get_by_label("Name", exact=True).fill("Colleague (reads the feed)")
+    form.get_by_role("button", name="Add").click()
+    secrets = page.locator("#secrets")
+    secrets.get_by_text("copy these now").wait_for()
+    assert "Client secret" in secrets.inner_text()
+    screenshot(page, "registrar-new-secrets")
+    page.reload()  # the secrets were shown once, and the reload adds nothing
+    page.get_by_role("heading", name="Riverside Community College: registrar").wait_for()
+    assert page.locator("#secrets").count() == 0
+    assert page.locator("#feed").inner_text().count("Colleague (reads the feed)") == 1
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "registrar-page-mobile")

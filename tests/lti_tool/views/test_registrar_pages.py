@@ -97,11 +97,17 @@ def test_the_registrar_adds_destinations_and_sees_secrets_once(rita, issuer, set
     added = rita.post(f"/registrar/{issuer.uuid}/endpoints", {
         "kind": "webhook", "name": "Banner", "url": "http://127.0.0.1:9/hook", "identifier_types": ["sisSourcedId"],
         "payload": "thin"})
-    html = added.content.decode()
-    assert added.status_code == 200 and "copy these now" in html and "whsec_" in html
-    assert FeedEndpoint.objects.get(name="Banner").identifier_types == ["sisSourcedId"]
-    assert "whsec_" not in page(rita, issuer), "the secret is shown once"
-    pulled = rita.post(f"/registrar/{issuer.uuid}/endpoints", {"kind": "pull", "name": "Ethos"}).content.decode()
+    banner = FeedEndpoint.objects.get(name="Banner")
+    assert added.status_code == 302 and added["Location"].endswith(f"added={banner.uuid}#secrets")  # PRG
+    shown = rita.get(added["Location"])
+    html = shown.content.decode()
+    assert "copy these now" in html and "whsec_" in html and shown["Cache-Control"] == "private, no-store"
+    assert banner.identifier_types == ["sisSourcedId"]
+    again = rita.get(added["Location"]).content.decode()
+    assert "whsec_" not in again and "whsec_" not in page(rita, issuer), "the secret is shown once"
+    assert FeedEndpoint.objects.filter(name="Banner").count() == 1
+    pulled = rita.get(rita.post(f"/registrar/{issuer.uuid}/endpoints",
+                                {"kind": "pull", "name": "Ethos"})["Location"]).content.decode()
     client = ApiClient.objects.get(issuer=issuer)
     assert str(client.client_id) in pulled and "/api/registrar/v1/events?after=0" in pulled
     settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": False}
