@@ -33,6 +33,7 @@ from lti_tool.services.achievements import achievement_define
 from lti_tool.services.images import image_store
 from lti_tool.services.issuers import issuer_create
 from lti_tool.views.lti import STORAGE_TIMEOUT_MS
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.lti_platform_page import Course, LmsServer
 from tests.lti_tool.lti.platforms import JwksServer, Platform
 
@@ -50,10 +51,11 @@ CHROMIUM = "/usr/bin/chromium"
 # moves it to another renderer process. Under load Playwright now and then lost the frame at the
 # second move: the browser had shown the badge page (screenshot) while Playwright still saw /auth,
 # so the wait timed out. Cookie rules go by the top-level site, not by process, so nothing tested
-# here depends on the process model.
+# here depends on the process model. (Not --disable-features: Chromium keeps only the last one, and
+# Playwright passes its own list first.)
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-site-isolation-trials", "--disable-features=IsolateOrigins,site-per-process"]
+        "--disable-site-isolation-trials"]
 DEMO = Path(__file__).resolve().parents[2] / "lti_tool" / "demo"
 BADGE = "Data Literacy Foundations"
 WAIT = 60_000  # generous: CI runs two suites and two browsers on two CPUs at once
@@ -176,7 +178,8 @@ def wait_visible(page, locator, timeout: float) -> None:
             except Exception as error:  # a frame that is navigating or stuck
                 text = f"(unreadable: {type(error).__name__})"
             shown.append(f"--- frame {frame.name!r} {frame.url}\n{text}")
-        shot = Path(tempfile.mkdtemp(prefix="storage-timeout-")) / "page.png"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = Path(tempfile.mkstemp(prefix="storage-timeout-", suffix=".png", dir=ARTIFACTS)[1])
         try:
             page.screenshot(path=str(shot), timeout=10_000)
             shown.append(f"--- screenshot {shot}")
