@@ -51,10 +51,12 @@ def _sql() -> dict[str, str]:
                            f"AND {a['criteria_rules']} IS NOT NULL"),
         "facts": (f"SELECT {c['kind']}, {c['key']}, {c['value']}, {c['observed_at']}, {c['source']} "  # noqa: S608
                   f"FROM {_table(fact)} WHERE {c['context']} = %s AND {c['learner']} = %s"),
+        # One row per award and version of its credential (v.uuid): a badge held counts for every version.
         "awards": (f"SELECT w.{w['achievement']}, b.{a['uuid']}, b.{a['lineage']}, w.{w['valid_from']}, "  # noqa: S608
                    f"w.{w['valid_until']}, "
-                   f"w.{w['is_current']}, w.{w['revoked_at']}, w.{w['revoked_by']}, w.{w['source']} "
+                   f"w.{w['is_current']}, w.{w['revoked_at']}, w.{w['revoked_by']}, w.{w['source']}, v.{a['uuid']} "
                    f"FROM {_table(award)} w JOIN {_table(ach)} b ON b.{a['id']} = w.{w['achievement']} "
+                   f"JOIN {_table(ach)} v ON v.{a['lineage']} = b.{a['lineage']} "
                    f"WHERE w.{w['learner']} = %s AND b.{a['deployment']} = %s "
                    f"ORDER BY w.{w['issued_at']} DESC, w.{w['id']} DESC"),
     }
@@ -152,12 +154,11 @@ def learner_state_load(*, context_id: int, deployment_id: int, learner_id: int, 
                 continue
             records.append(f.FactRecord(kind, key, _json(value), _when(observed_at), source))
         cursor.execute(_statement("awards"), [learner_id, deployment_id])
-        rows = [AwardRow(row[0], _uuid(row[1]), _uuid(row[2]), _when(row[3]), _when(row[4]), bool(row[5]),
-                         _when(row[6]), row[7], row[8]) for row in cursor.fetchall()]
+        rows = [(AwardRow(row[0], _uuid(row[1]), _uuid(row[2]), _when(row[3]), _when(row[4]), bool(row[5]),
+                          _when(row[6]), row[7], row[8]), _uuid(row[9])) for row in cursor.fetchall()]
     latest: dict[str, AwardRow] = {}
-    for row in rows:  # newest first
+    for row, version in rows:  # newest first
         latest.setdefault(row.lineage, row)
-        if row.held(now):
-            records.append(f.FactRecord(f.BADGE, row.achievement_uuid, {"at": row.valid_from}, row.valid_from,
-                                        "accolade"))
+        if row.held(now):  # "another badge earned" names one version; any version of it counts
+            records.append(f.FactRecord(f.BADGE, version, {"at": row.valid_from}, row.valid_from, "accolade"))
     return f.learner_facts(learner_uuid, records), latest

@@ -141,13 +141,15 @@ def course_roster(*, context: LtiContext, achievement: Achievement) -> list[Rost
     """Members seen in this course with their current award of ``achievement``: learners first, by name.
 
     Members come from launches (and later the NRPS roster) of this course only; awards are those of
-    this achievement only, so nothing of another course or tenant shows.
+    this achievement only (any of its versions, the newest award first), so nothing of another course
+    or tenant shows.
     """
     memberships = list(LtiMembership.objects.filter(context=context, status="active")
                        .select_related("user__learner").order_by("user__name", "pk"))
-    awards = {award.learner_id: award for award in
-              Award.objects.filter(achievement=achievement, is_current=True,
-                                   learner_id__in=[m.user.learner_id for m in memberships])}
+    awards: dict[int, Award] = {}
+    for award in Award.objects.filter(achievement__lineage=achievement.lineage, is_current=True,
+                                      learner_id__in=[m.user.learner_id for m in memberships]).order_by("-issued_at"):
+        awards.setdefault(award.learner_id, award)
     rows = [RosterRow(name=m.user.name or m.user.sub, roles=list(m.roles), award=awards.get(m.user.learner_id),
                       learner_id=m.user.learner_id, learner_uuid=str(m.user.learner.uuid), email=m.user.email,
                       sis_id=m.user.lis_person_sourcedid) for m in memberships]
@@ -159,14 +161,19 @@ def course_roster(*, context: LtiContext, achievement: Achievement) -> list[Rost
 
 
 def learner_current_award(*, learner: Learner, achievement: Achievement) -> Award | None:
-    """Return the learner's current award of ``achievement`` (not revoked, not superseded), if any."""
-    return (Award.objects.filter(achievement=achievement, learner=learner, is_current=True)
+    """Return the learner's current award of ``achievement`` (not revoked, not superseded), if any.
+
+    An award of any version of the credential counts (a holder of version 1 holds the credential
+    after version 2 takes over the course link); the newest is returned.
+    """
+    return (Award.objects.filter(achievement__lineage=achievement.lineage, learner=learner, is_current=True)
             .select_related("achievement__image", "achievement__issuer").order_by("-issued_at").first())
 
 
 _EXPLAINERS: dict[tuple[int, datetime], tuple[frozenset[str], Explainer]] = {}
-BADGE_POLICY_FIELDS = ("pk", "uuid", "lineage", "name", "criteria_rules", "re_earnable", "revoke_on_regression",
-                       "retroactive", "rules_active_since", "updated_at", "deployment_id", "lti_context_id", "status")
+BADGE_POLICY_FIELDS = ("pk", "uuid", "lineage", "version_number", "name", "criteria_rules", "re_earnable",
+                       "revoke_on_regression", "retroactive", "rules_active_since", "updated_at", "deployment_id",
+                       "lti_context_id", "status")
 
 
 def badge_rules(badge: Achievement) -> tuple[frozenset[str], Explainer]:
@@ -249,14 +256,24 @@ def learners_facts_load(*, context: LtiContext, learners: Iterable[Learner],
         if not reported_by_owner(row[1], row[5]):
             continue  # evidence reviews, sign-offs and badges held come from the tool only
         records[row[0]].append(f.FactRecord(*row[1:]))
-    awards = (Award.objects.current().filter(learner__in=learners, achievement__deployment_id=context.deployment_id,
-                                             revoked_at__isnull=True)
-              .values_list("learner_id", "achievement__uuid", "valid_from", "valid_until"))
-    for learner_id, achievement, valid_from, valid_until in awards:
-        if valid_until is None or valid_until > now:
-            records[learner_id].append(f.FactRecord(f.BADGE, str(achievement), {"at": valid_from},
-                                                    valid_from, "accolade"))
+    awards = [row for row in Award.objects.current().filter(
+        learner__in=learners, achievement__deployment_id=context.deployment_id, revoked_at__isnull=True)
+        .values_list("learner_id", "achievement__lineage", "valid_from", "valid_until")
+        if row[3] is None or row[3] > now]
+    versions = lineage_versions({lineage for _learner, lineage, _from, _until in awards})
+    for learner_id, lineage, valid_from, _until in awards:
+        for version in versions[lineage]:  # "another badge earned" names one version; any version of it counts
+            records[learner_id].append(f.FactRecord(f.BADGE, version, {"at": valid_from}, valid_from, "accolade"))
     return {learner.pk: f.learner_facts(str(learner.uuid), records[learner.pk]) for learner in learners}
+
+
+def lineage_versions(lineages: Iterable[Any]) -> dict[Any, list[str]]:
+    """Return the ids (uuid strings) of every version of each credential lineage."""
+    versions: dict[Any, list[str]] = {lineage: [] for lineage in lineages}
+    if versions:
+        for lineage, version in Achievement.objects.filter(lineage__in=versions).values_list("lineage", "uuid"):
+            versions[lineage].append(str(version))
+    return versions
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..core.criteria.evaluate import Outcome
@@ -133,11 +134,14 @@ def api_learner_badges(*, caller: Caller, context_id: str, sub: str) -> list[dic
     if user is None:
         raise NotFoundError(f"no learner {sub!r} here")
     badges = list(course_badges(deployment=caller.client.deployment, context=context))
-    awards = {award.achievement_id: award for award in Award.objects.current().filter(
-        learner=user.learner, achievement__in=badges, revoked_at__isnull=True)}
+    awards: dict[str, Award] = {}  # by credential lineage: a holder of an earlier version holds the credential
+    for award in Award.objects.current().filter(
+            learner=user.learner, achievement__lineage__in={b.lineage for b in badges}, revoked_at__isnull=True) \
+            .annotate(lineage=F("achievement__lineage")).order_by("-issued_at"):
+        awards.setdefault(str(award.lineage), award)
     answer = []
     for badge in badges:
-        award = awards.get(badge.pk)
+        award = awards.get(str(badge.lineage))
         entry: dict[str, Any] = {"id": str(badge.uuid), "name": badge.name, "earned": award is not None,
                                  "credential": award.public_id if award else None, "progress": None}
         if badge.criteria_rules:

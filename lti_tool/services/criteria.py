@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..background import run_claimed
-from ..core.criteria.evaluate import Explainer, Outcome
+from ..core.criteria.evaluate import NOT_MET, Explainer, Outcome
 from ..core.criteria.facts import Earned, LearnerFacts, MemberStatus
 from ..core.criteria.graph import order
 from ..core.criteria.policy import Action, AwardPolicy, Decision, Standing, decide
@@ -25,7 +25,7 @@ from ..core.criteria.rules import CriteriaError, criteria_json, parse_criteria, 
 from ..evaluation_reads import AwardRow, badge_versions, cache_course_badges, cached_course_badges, learner_state_load
 from ..models import Achievement, Award, CourseFact, Learner, LtiContext, LtiMembership, PendingEvaluation
 from ..public_ids import parse_uuid
-from ..selectors import BADGE_POLICY_FIELDS, badge_rules, facts_for_badge
+from ..selectors import BADGE_POLICY_FIELDS, badge_rules, facts_for_badge, lineage_versions
 from .awards import award_issue, award_revoke
 from .errors import InvalidSpecError, NotIssuableError
 from .facts import evaluation_request
@@ -96,20 +96,37 @@ class BadgeResult:
 def course_rule_badges(*, context: LtiContext) -> list[tuple[Achievement, Explainer]]:
     """Return the course's issuable badges that have rules, prerequisites first, with their explainers.
 
+    One version per credential lineage: the active one, else the newest approved one. (A new version
+    approved but not yet activated waits; the version it replaces keeps issuing until then.)
     Kept per process for as long as every badge's (id, updated_at, status) in the database is unchanged.
     """
     versions = badge_versions(deployment_id=context.deployment_id, context_id=context.pk)
     held = cached_course_badges(context.pk, versions)
     if held is not None:
         return held
-    badges = {str(a.uuid): a for a in Achievement.objects.filter(
-        deployment_id=context.deployment_id, lti_context=context, criteria_rules__isnull=False,
-        status__in=Achievement.ISSUABLE).only(*BADGE_POLICY_FIELDS)}  # the full badge is read only to award it
+    per_lineage: dict[str, Achievement] = {}
+    for badge in Achievement.objects.filter(
+            deployment_id=context.deployment_id, lti_context=context, criteria_rules__isnull=False,
+            status__in=Achievement.ISSUABLE).only(*BADGE_POLICY_FIELDS):  # the full badge is read only to award it
+        rival = per_lineage.get(str(badge.lineage))
+        if rival is None or _issues_first(badge) > _issues_first(rival):
+            per_lineage[str(badge.lineage)] = badge
+    badges = {str(a.uuid): a for a in per_lineage.values()}
     compiled = {key: badge_rules(badge) for key, badge in badges.items()}
-    ordered = order({key: needs & badges.keys() for key, (needs, _explainer) in compiled.items()})
+    # A prerequisite names one version; the course's badge of the same credential goes first.
+    named = set().union(*(needs for needs, _explainer in compiled.values()))
+    course_key = {str(uuid): str(per_lineage[str(lineage)].uuid) for uuid, lineage in Achievement.objects.filter(
+        uuid__in=[u for u in map(parse_uuid, named) if u]).values_list("uuid", "lineage")
+        if str(lineage) in per_lineage}
+    ordered = order({key: {course_key.get(need, need) for need in needs} & badges.keys()
+                     for key, (needs, _explainer) in compiled.items()})
     result = [(badges[key], compiled[key][1]) for key in ordered]
     cache_course_badges(context.pk, versions, result)
     return result
+
+
+def _issues_first(badge: Achievement) -> tuple[bool, int]:
+    return badge.status == Achievement.Status.ACTIVE, badge.version_number
 
 
 def learner_standings(*, achievements: list[Achievement], learner: Learner, now: datetime) -> dict[int, Standing]:
@@ -118,12 +135,17 @@ def learner_standings(*, achievements: list[Achievement], learner: Learner, now:
     A standing belongs to the credential, not to one version of it: the latest award of any version
     in the badge's lineage counts, so a new version is not awarded again to holders of the old one.
     """
+    latest = _latest_per_lineage(achievements, learner)
+    return {a.pk: _standing(latest.get(str(a.lineage)), now) for a in achievements}
+
+
+def _latest_per_lineage(achievements: list[Achievement], learner: Learner) -> dict[str, Award]:
     latest: dict[str, Award] = {}
     for award in (Award.objects.filter(achievement__lineage__in={a.lineage for a in achievements}, learner=learner)
                   .annotate(lineage=F("achievement__lineage")).order_by("-issued_at", "-pk")
                   .only("achievement_id", "source", "revoked_at", "revoked_by", "valid_until", "is_current")):
         latest.setdefault(str(award.lineage), award)
-    return {a.pk: _standing(latest.get(str(a.lineage)), now) for a in achievements}
+    return latest
 
 
 def _standing(latest: Award | AwardRow | None, now: datetime) -> Standing:
@@ -148,18 +170,18 @@ def learner_evaluate(*, context: LtiContext, learner: Learner, now: datetime | N
     badges = course_rule_badges(context=context) if badges is None else badges
     if not badges:
         return []
+    latest: dict[str, Award | AwardRow]
     if facts is None:
         facts, latest = learner_state_load(context_id=context.pk, deployment_id=context.deployment_id,
                                            learner_id=learner.pk, learner_uuid=str(learner.uuid), now=now)
-        standings = {badge.pk: _standing(latest.get(str(badge.lineage)), now) for badge, _explainer in badges}
     else:
-        standings = learner_standings(achievements=[badge for badge, _explainer in badges], learner=learner,
-                                      now=now)
+        latest = _latest_per_lineage([badge for badge, _explainer in badges], learner)
     results = []
     left = facts.membership is not None and facts.membership.status is not MemberStatus.ACTIVE
     for achievement, explainer in badges:
         outcome = explainer(facts_for_badge(facts, achievement))
-        standing = standings[achievement.pk]
+        held = latest.get(str(achievement.lineage))
+        standing = _standing(held, now)
         policy = AwardPolicy(re_earnable=achievement.re_earnable,
                              revoke_on_regression=achievement.revoke_on_regression,
                              retroactive=achievement.retroactive)
@@ -171,6 +193,8 @@ def learner_evaluate(*, context: LtiContext, learner: Learner, now: datetime | N
                            outcome, now)
             if award is not None:
                 facts = _with_badge(facts, achievement, now)
+        elif decision.action is Action.REVOKE and held is not None and held.achievement_id != achievement.pk:
+            award = _revoke_earlier_version(held.achievement_id, learner, facts, now)
         elif decision.action is Action.REVOKE:
             award = _revoke(achievement, learner, outcome, now)
         results.append(BadgeResult(achievement, outcome, decision, award))
@@ -202,8 +226,24 @@ def _revoke(achievement: Achievement, learner: Learner, outcome: Outcome, now: d
     return award_revoke(award=award, reason=reason, revoked_by=RULES_ACTOR, now=now)
 
 
+def _revoke_earlier_version(achievement_id: int, learner: Learner, facts: LearnerFacts, now: datetime) -> Award | None:
+    """Take back an award of an earlier version only if the learner falls below *that* version's rules.
+
+    An issued award keeps the meaning it was issued with (a new version may ask more): the earlier
+    version's own criteria and regression policy decide, over the same facts.
+    """
+    earlier = Achievement.objects.only(*BADGE_POLICY_FIELDS).get(pk=achievement_id)
+    if not earlier.criteria_rules or not earlier.revoke_on_regression:
+        return None
+    outcome = badge_rules(earlier)[1](facts_for_badge(facts, earlier))
+    if outcome.status != NOT_MET:
+        return None
+    return _revoke(earlier, learner, outcome, now)
+
+
 def _with_badge(facts: LearnerFacts, achievement: Achievement, now: datetime) -> LearnerFacts:
-    return replace(facts, badges=MappingProxyType({**facts.badges, str(achievement.uuid): Earned(now, "accolade")}))
+    earned = dict.fromkeys(lineage_versions([achievement.lineage])[achievement.lineage], Earned(now, "accolade"))
+    return replace(facts, badges=MappingProxyType({**facts.badges, **earned}))
 
 
 # -- pending work --------------------------------------------------------------------------------

@@ -241,10 +241,8 @@ def test_leaving_the_course_takes_no_badge_away(course, badge, learner):
     assert [a.revoked_at for a in awards_of(badge, learner)] == [None]
 
 
-def test_a_new_version_is_not_awarded_again_to_holders_of_the_old_one(course, badge, learner, other_learner):
-    """Standing belongs to the credential's lineage: version 2 goes to new earners, not to version 1's holders."""
-    from lti_tool.core.criteria.policy import Standing
-    from lti_tool.services.criteria import learner_standings
+def new_version(badge, *, rules=None, activate=True):
+    """Put the course badge forward, have it approved, then make and approve version 2 (activated or not)."""
     from lti_tool.services.governance import (
         achievement_activate,
         achievement_approve,
@@ -253,15 +251,27 @@ def test_a_new_version_is_not_awarded_again_to_holders_of_the_old_one(course, ba
         achievement_submit,
     )
 
+    if badge.approved_at is None:
+        achievement_request_approval(achievement=badge, actor="t")
+        achievement_approve(achievement=badge, registrar="r")  # approved: changed only by a new version
+    v2 = achievement_revise(achievement=badge, changes={"description": "Now with the lab report."}, actor="d")
+    if rules is not None:
+        achievement_rules_set(achievement=v2, rules=rules, revoke_on_regression=v2.revoke_on_regression)
+    achievement_submit(achievement=v2, actor="d")
+    v2 = achievement_approve(achievement=v2, registrar="r")
+    return achievement_activate(achievement=v2, actor="d") if activate else v2
+
+
+def test_a_new_version_is_not_awarded_again_to_holders_of_the_old_one(course, badge, learner, other_learner):
+    """Standing belongs to the credential's lineage: version 2 goes to new earners, not to version 1's holders."""
+    from lti_tool.core.criteria.policy import Standing
+    from lti_tool.selectors import learner_current_award
+
     lab(course, learner, "complete_pass", 1)
     score(course, learner, 90, 1)
     run(1)
     [first] = awards_of(badge, learner)
-    achievement_request_approval(achievement=badge, actor="t")
-    badge = achievement_approve(achievement=badge, registrar="r")  # approved: changed only by a new version
-    v2 = achievement_revise(achievement=badge, changes={"description": "Now with the lab report."}, actor="d")
-    achievement_submit(achievement=v2, actor="d")
-    v2 = achievement_activate(achievement=achievement_approve(achievement=v2, registrar="r"), actor="d")
+    v2 = new_version(badge)
     assert v2.lineage == badge.lineage and v2.criteria_rules == badge.criteria_rules
     score(course, learner, 95, 5)  # a new fact re-evaluates the holder under version 2
     lab(course, other_learner, "complete_pass", 5)
@@ -272,5 +282,54 @@ def test_a_new_version_is_not_awarded_again_to_holders_of_the_old_one(course, ba
     assert first.revoked_at is None and first.is_current
     [newer] = awards_of(v2, other_learner)
     assert newer.source == "rule" and awards_of(badge, other_learner) == []
-    # The ORM path (facts handed in) weighs the lineage the same way.
-    assert learner_standings(achievements=[v2], learner=learner, now=at(6)) == {v2.pk: Standing.ACTIVE_BY_RULE}
+    # The ORM path (facts handed in) weighs the lineage the same way, and the pages show the held version.
+    assert criteria.learner_standings(achievements=[v2], learner=learner, now=at(6)) == {
+        v2.pk: Standing.ACTIVE_BY_RULE}
+    assert learner_current_award(learner=learner, achievement=v2) == first
+
+
+def test_while_a_new_version_waits_for_activation_only_the_active_one_issues(course, badge, learner):
+    v2 = new_version(badge, activate=False)
+    assert v2.status == "approved"
+    lab(course, learner, "complete_pass", 1)
+    score(course, learner, 90, 1)
+    run(1)
+    assert len(awards_of(badge, learner)) == 1 and awards_of(v2, learner) == []
+
+
+def test_an_earlier_version_is_taken_back_only_by_its_own_rules(course, learner):
+    """Version 2 asks 90; a holder of version 1 (asked 80) keeps it at 85 and loses it below 80."""
+    v1 = course_badge(course)
+    achievement_rules_set(achievement=v1, rules=RULES, revoke_on_regression=True, now=at(0))
+    lab(course, learner, "complete_pass", 1)
+    score(course, learner, 85, 1)
+    run(1)
+    [held] = awards_of(v1, learner)
+    stricter = {**RULES, "requirements": [{**RULES["requirements"][0], "threshold": 90}, RULES["requirements"][1]]}
+    v2 = new_version(v1, rules=stricter)
+    assert v2.revoke_on_regression
+    score(course, learner, 86, 2)
+    run(2)
+    held.refresh_from_db()
+    assert held.revoked_at is None and awards_of(v2, learner) == []
+    score(course, learner, 70, 3)
+    run(3)
+    held.refresh_from_db()
+    assert held.revoked_at is not None and held.revoked_by == RULES_ACTOR and "quiz" in held.revocation_reason
+
+
+def test_a_prerequisite_is_met_by_any_version_of_the_badge_it_names(course, badge, learner, other_learner):
+    advanced = course_badge(course, name="Advanced Cleaning")
+    achievement_rules_set(achievement=advanced, rules={"type": "badge", "achievement": str(badge.uuid)}, now=at(0))
+    v2 = new_version(badge)  # the prerequisite names version 1
+    lab(course, other_learner, "complete_pass", 2)
+    score(course, other_learner, 88, 2)
+    run(2)
+    assert len(awards_of(v2, other_learner)) == 1
+    assert len(awards_of(advanced, other_learner)) == 1  # earned in the same run, after its prerequisite
+    lab(course, learner, "complete_pass", 3)
+    score(course, learner, 88, 3)
+    run(3)
+    from lti_tool.selectors import learners_facts_load
+    facts = learners_facts_load(context=course, learners=[learner])[learner.pk]
+    assert {str(badge.uuid), str(v2.uuid), str(advanced.uuid)} <= set(facts.badges)
