@@ -331,8 +331,12 @@ def feed_ack(*, client: ApiClient, event_id: str, sis_record_id: str = "", statu
     """Record the SIS's acknowledgement of an event (its own record id); return how many deliveries it marks.
 
     A client acknowledges only for the destinations it answers for: its own pull feed, and the push
-    destinations (webhook, OneRoster, SFTP) that name it as their acknowledging client or name none.
+    destinations (webhook, OneRoster) that name it as their acknowledging client or name none.
     Another client's pull feed is never marked.
+
+    Raises:
+        ServiceError: a status other than received, recorded or rejected; or the event is the
+            issuer's but went to no destination this client answers for.
     """
     if status not in ("received", "recorded", "rejected"):
         raise ServiceError("status must be received, recorded or rejected")
@@ -343,10 +347,13 @@ def feed_ack(*, client: ApiClient, event_id: str, sis_record_id: str = "", statu
                    | (~Q(kind=FeedEndpoint.Kind.PULL)
                       & (Q(settings__ack_client_id=client_id) | ~Q(settings__has_key="ack_client_id"))))
     endpoints = FeedEndpoint.objects.filter(answers_for, issuer_id=client.issuer_id)
-    return FeedDelivery.objects.filter(event__uuid=event_id, event__issuer_id=client.issuer_id,
-                                       endpoint__in=endpoints).update(
+    marked = FeedDelivery.objects.filter(event__uuid=event_id, event__issuer_id=client.issuer_id,
+                                         endpoint__in=endpoints).update(
         acknowledged_at=timezone.now(), ack_status=status, sis_record_id=sis_record_id[:200],
         ack_message=message[:2000])
+    if not marked and FeedDelivery.objects.filter(event__uuid=event_id, event__issuer_id=client.issuer_id).exists():
+        raise ServiceError("this event went to no destination this client answers for")
+    return marked
 
 
 def deliveries_unpark(*, learner_id: int) -> int:

@@ -52,7 +52,9 @@ def feed_endpoint_create(*, issuer: Issuer, name: str, url: str, kind: str = Fee
     if payload not in (THIN, FULL):
         raise ServiceError("payload must be thin or full")
     settings = dict(settings or {})
-    if settings.get("ack_client_id"):  # who may acknowledge this destination's events (feed_ack)
+    if not settings.get("ack_client_id"):
+        settings.pop("ack_client_id", None)  # an empty name would make the destination unacknowledgeable
+    else:  # who may acknowledge this destination's events (feed_ack)
         ack_client = parse_uuid(str(settings["ack_client_id"]))
         if ack_client is None or not ApiClient.objects.filter(client_id=ack_client, issuer=issuer).exists():
             raise ServiceError("the acknowledging client must be one of this issuer's registrar clients")

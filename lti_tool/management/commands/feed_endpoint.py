@@ -60,6 +60,9 @@ class Command(BaseCommand):
 
     def _create(self, options):
         if options["kind"] == "sftp":
+            if options["ack_client"]:
+                raise CommandError("--ack-client is for webhook and OneRoster destinations (SFTP files are not "
+                                   "acknowledged)")
             endpoint = sftp_endpoint_create(issuer=_issuer(options["issuer"]), name=options["name"],
                                             url=options["url"], username=options["username"] or "",
                                             password=options["password"] or "",

@@ -55,6 +55,9 @@ def test_feed_endpoints_from_the_command_line(issuer, settings):
     with pytest.raises(CommandError, match="acknowledging client must be one of this issuer"):
         call_command("feed_endpoint", "create", str(issuer.uuid), "--name", "y", "--url", "http://127.0.0.1:9/y",
                      "--ack-client", "00000000-0000-4000-8000-000000000000", stdout=StringIO())
+    with pytest.raises(CommandError, match="SFTP files are not acknowledged"):
+        call_command("feed_endpoint", "create", str(issuer.uuid), "--name", "z", "--kind", "sftp", "--url",
+                     "sftp://127.0.0.1/drop", "--ack-client", ethos, stdout=StringIO())
     settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": False}
     with pytest.raises(CommandError, match="cannot send to"):
         call_command("feed_endpoint", "create", str(issuer.uuid), "--name", "x", "--url", "http://10.1.1.1/h",

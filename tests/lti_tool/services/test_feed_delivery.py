@@ -245,6 +245,19 @@ def test_a_client_acknowledges_only_for_the_destinations_it_answers_for(achievem
     assert feed_ack(client=outsider, event_id=event_id) == 0
 
 
+def test_an_ack_for_an_event_that_went_only_to_others_is_refused(achievement, learner, receiver):
+    banner, _feed = registrar_client_create(issuer=achievement.issuer, name="Banner")
+    award = award_issue(achievement=achievement, learner=learner, issued_by="t")  # before Colleague exists
+    colleague, _colleague_feed = registrar_client_create(issuer=achievement.issuer, name="Colleague")
+    event_id = str(FeedEvent.objects.get(award=award).uuid)
+    with pytest.raises(ServiceError, match="no destination this client answers for"):
+        feed_ack(client=colleague.client, event_id=event_id)
+    assert feed_ack(client=banner.client, event_id=event_id) == 1
+    blank, _secret = feed_endpoint_create(issuer=achievement.issuer, name="Blank", url=receiver.url,
+                                          settings={"ack_client_id": ""})
+    assert "ack_client_id" not in blank.settings  # an empty name would leave it unacknowledgeable
+
+
 def test_a_private_address_is_refused_unless_allowed(issuer, settings):
     settings.ACCOLADE = {**settings.ACCOLADE, "FEED_ALLOW_PRIVATE": False}
     for url in ("http://127.0.0.1:8080/hook", "http://10.0.0.5/hook", "ftp://sis.example.edu/x",
