@@ -33,6 +33,7 @@ from ..services.feed_endpoints import feed_endpoint_create, feed_endpoint_enable
 from ..services.feed_pull import registrar_client_create
 from ..services.feed_sftp import sftp_endpoint_create
 from ..services.learners import learner_sis_id_link
+from ..shown_once import stash, take
 
 LOGIN = "/registrar/login/"
 
@@ -58,8 +59,8 @@ def _issuer(request: HttpRequest, issuer_uuid) -> Issuer:
     return issuer
 
 
-# Session key (plus the destination's id) of the secrets a new destination shows once.
-_SHOWN_KEY = "registrar-new-secrets-"
+# Name (plus the destination's id) of the secrets a new destination shows once.
+_SHOWN = "registrar-destination-"
 
 
 def _who(request: HttpRequest) -> str:
@@ -85,8 +86,8 @@ def issuer_page(request: HttpRequest, issuer_uuid) -> HttpResponse:
     they are shown, so a reload shows them no more and adds nothing again.
     """
     issuer = _issuer(request, issuer_uuid)
-    once = request.session.pop(_SHOWN_KEY + request.GET.get("added", "")[:40], None) if "added" in request.GET \
-        else None
+    added = request.GET.get("added", "")[:40]
+    once = take(request.session, _SHOWN + added) if added and request.method == "GET" else None  # not on HEAD
     response = _page(request, issuer, notice=request.GET.get("notice", "")[:300],
                      error=request.GET.get("error", "")[:500],
                      **({"added": {"name": once["name"]}, "shown": once["shown"]} if once else {}))
@@ -191,7 +192,7 @@ def add_destination(request: HttpRequest, issuer_uuid) -> HttpResponse:
     except ServiceError as error:
         return _back(issuer, error=str(error))
     if shown:
-        request.session[_SHOWN_KEY + str(endpoint.uuid)] = {"name": endpoint.name, "shown": shown}
+        stash(request.session, _SHOWN + str(endpoint.uuid), {"name": endpoint.name, "shown": shown})
     return _back(issuer, notice=f"{endpoint.name} added.", added=str(endpoint.uuid) if shown else "")
 
 

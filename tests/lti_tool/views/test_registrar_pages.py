@@ -99,6 +99,7 @@ def test_the_registrar_adds_destinations_and_sees_secrets_once(rita, issuer, set
         "payload": "thin"})
     banner = FeedEndpoint.objects.get(name="Banner")
     assert added.status_code == 302 and added["Location"].endswith(f"added={banner.uuid}#secrets")  # PRG
+    assert rita.head(added["Location"]).status_code == 200  # a link preview's HEAD takes nothing away
     shown = rita.get(added["Location"])
     html = shown.content.decode()
     assert "copy these now" in html and "whsec_" in html and shown["Cache-Control"] == "private, no-store"
