@@ -129,17 +129,12 @@ def _issues_first(badge: Achievement) -> tuple[bool, int]:
     return badge.status == Achievement.Status.ACTIVE, badge.version_number
 
 
-def learner_standings(*, achievements: list[Achievement], learner: Learner, now: datetime) -> dict[int, Standing]:
-    """Return the learner's standing for several badges from their latest awards, in one query.
+def _latest_per_lineage(achievements: list[Achievement], learner: Learner) -> dict[str, Award]:
+    """Return the learner's latest award per credential lineage of ``achievements``, in one query.
 
     A standing belongs to the credential, not to one version of it: the latest award of any version
-    in the badge's lineage counts, so a new version is not awarded again to holders of the old one.
+    counts, so a new version is not awarded again to holders of the old one.
     """
-    latest = _latest_per_lineage(achievements, learner)
-    return {a.pk: _standing(latest.get(str(a.lineage)), now) for a in achievements}
-
-
-def _latest_per_lineage(achievements: list[Achievement], learner: Learner) -> dict[str, Award]:
     latest: dict[str, Award] = {}
     for award in (Award.objects.filter(achievement__lineage__in={a.lineage for a in achievements}, learner=learner)
                   .annotate(lineage=F("achievement__lineage")).order_by("-issued_at", "-pk")

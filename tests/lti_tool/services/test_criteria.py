@@ -264,8 +264,7 @@ def new_version(badge, *, rules=None, activate=True):
 
 def test_a_new_version_is_not_awarded_again_to_holders_of_the_old_one(course, badge, learner, other_learner):
     """Standing belongs to the credential's lineage: version 2 goes to new earners, not to version 1's holders."""
-    from lti_tool.core.criteria.policy import Standing
-    from lti_tool.selectors import learner_current_award
+    from lti_tool.selectors import learner_current_award, learners_facts_load
 
     lab(course, learner, "complete_pass", 1)
     score(course, learner, 90, 1)
@@ -283,8 +282,9 @@ def test_a_new_version_is_not_awarded_again_to_holders_of_the_old_one(course, ba
     [newer] = awards_of(v2, other_learner)
     assert newer.source == "rule" and awards_of(badge, other_learner) == []
     # The ORM path (facts handed in) weighs the lineage the same way, and the pages show the held version.
-    assert criteria.learner_standings(achievements=[v2], learner=learner, now=at(6)) == {
-        v2.pk: Standing.ACTIVE_BY_RULE}
+    facts = learners_facts_load(context=course, learners=[learner], now=at(6))[learner.pk]
+    [result] = learner_evaluate(context=course, learner=learner, facts=facts, now=at(6))
+    assert result.achievement == v2 and result.decision.reason == "already_held" and result.award is None
     assert learner_current_award(learner=learner, achievement=v2) == first
 
 
