@@ -18,6 +18,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from .models import Achievement, FeedDelivery, FeedEndpoint, FeedEvent, Issuer, Learner, LtiUser
+from .services.learners import SIS, sis_scopes
 
 CREDENTIAL_TYPES = ("credential.awarded", "credential.revoked", "credential.expired", "credential.reissued")
 
@@ -137,8 +138,9 @@ def identifier_conflicts(*, issuer: Issuer) -> list[ConflictRow]:
         if holders & {learner.pk for learner in learners}:
             found.append(ConflictRow(row["lis_person_sourcedid"], [lr for lr in learners if lr.pk in holders]
                                      or learners, "one LMS student id on two learners"))
+    scopes = sis_scopes(issuer)  # this institution's student ids only
     for learner in Learner.objects.filter(pk__in=holders).prefetch_related("identities", "lti_accounts"):
-        sis = {i.value for i in learner.identities.all() if i.kind == "sisSourcedId"}
+        sis = {i.value for i in learner.identities.all() if i.kind == SIS and i.scope in scopes}
         lis = {a.lis_person_sourcedid for a in learner.lti_accounts.all() if a.lis_person_sourcedid}
         if sis and lis and not sis & lis:
             found.append(ConflictRow(", ".join(sorted(sis | lis)), [learner],

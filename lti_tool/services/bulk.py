@@ -25,7 +25,7 @@ from ..models import Achievement, Award, Learner, LearnerIdentity, LtiContext, L
 from .awards import award_issue
 from .errors import ServiceError
 from .feed_events import feed_events_at_end
-from .learners import learner_find_or_create
+from .learners import SIS, learner_find_or_create, sis_scope, sis_scopes
 
 MAX_ROWS = 100_000
 MAX_FIELD = 20_000
@@ -159,6 +159,7 @@ class _CourseMembers:
 
     def __init__(self, context: LtiContext) -> None:
         self.by: dict[str, dict[str, set]] = {"user_id": {}, "email": {}, "student_id": {}}
+        scopes = sis_scopes(context.deployment.issuer)  # this institution's student ids only
         memberships = (LtiMembership.objects.filter(context=context, status="active")
                        .select_related("user__learner").prefetch_related("user__learner__identities"))
         for membership in memberships:
@@ -170,7 +171,7 @@ class _CourseMembers:
             for identity in learner.identities.all():
                 if identity.kind == "emailAddress":
                     keys["email"].add(identity.value.lower())
-                elif identity.kind == "sisSourcedId":
+                elif identity.kind == SIS and identity.scope in scopes:
                     keys["student_id"].add(identity.value)
             for column, values in keys.items():
                 for value in values:
@@ -214,7 +215,7 @@ def award_bulk_issue(*, achievement: Achievement, report: BulkReport, issued_by:
                     learner = Learner.objects.get(uuid=row.learner_uuid)
                 else:
                     learner = learner_find_or_create(email=row.email, sis_id=row.student_id, name=row.name,
-                                                     source="csv")
+                                                     sis_scope=sis_scope(achievement.issuer), source="csv")
                 award = award_issue(achievement=achievement, learner=learner, issued_by=issued_by,
                                     source="bulk-csv", evidence=row.evidence, narrative=row.narrative)
             except ServiceError as error:
@@ -242,7 +243,7 @@ def _row_problems(number: int, values: dict[str, str], seen: dict[str, int], ach
         if key in seen:
             problems.append(f"line {number}: same learner as line {seen[key]}")
         seen.setdefault(key, number)
-    if not problems and email and student_id and _two_learners(email, student_id):
+    if not problems and email and student_id and _two_learners(email, student_id, achievement):
         problems.append(f"line {number}: {email} and {student_id} belong to two different learners")
     if not problems and not achievement.re_earnable:
         holder = _current_holder(email, student_id, achievement)
@@ -251,9 +252,10 @@ def _row_problems(number: int, values: dict[str, str], seen: dict[str, int], ach
     return problems
 
 
-def _two_learners(email: str, student_id: str) -> bool:
+def _two_learners(email: str, student_id: str, achievement: Achievement) -> bool:
     by_email = LearnerIdentity.objects.filter(kind="emailAddress", value=email).values_list("learner_id", flat=True)
-    by_sis = LearnerIdentity.objects.filter(kind="sisSourcedId", value=student_id).values_list("learner_id", flat=True)
+    by_sis = LearnerIdentity.objects.filter(kind=SIS, scope__in=sis_scopes(achievement.issuer),
+                                            value=student_id).values_list("learner_id", flat=True)
     email_ids, sis_ids = set(by_email), set(by_sis)
     return bool(email_ids and sis_ids and email_ids != sis_ids)
 
@@ -263,7 +265,8 @@ def _current_holder(email: str, student_id: str, achievement: Achievement) -> bo
     if email:
         identities = identities | LearnerIdentity.objects.filter(kind="emailAddress", value=email)
     if student_id:
-        identities = identities | LearnerIdentity.objects.filter(kind="sisSourcedId", value=student_id)
+        identities = identities | LearnerIdentity.objects.filter(kind=SIS, scope__in=sis_scopes(achievement.issuer),
+                                                                 value=student_id)
     learner_ids = identities.values_list("learner_id", flat=True)
     return (Award.objects.filter(achievement=achievement, learner_id__in=learner_ids, is_current=True)
             .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now())).exists())

@@ -30,7 +30,7 @@ from ..core.ports import ResolveError
 from ..core.registrar.events import LEARNER_TYPES, Disclosure, StoredEvent, disclosed_types, render, wanted
 from ..core.registrar.retries import STANDARD_SCHEDULE, next_delay, parse_retry_after
 from ..core.registrar.webhooks import headers as webhook_headers
-from ..models import ApiClient, FeedDelivery, FeedEndpoint, FeedEvent
+from ..models import ApiClient, FeedDelivery, FeedEndpoint, FeedEvent, Issuer
 from ..public_ids import parse_uuid
 from .errors import ServiceError
 from .feed_endpoints import feed_endpoint_secrets
@@ -201,7 +201,7 @@ def render_for(endpoint: FeedEndpoint, event: FeedEvent, *, parked: bool = False
     """Return the CloudEvent this endpoint receives for ``event`` (a parked one with today's identifiers)."""
     data = dict(event.data)
     if parked and event.learner_id is not None and "learner" in data:
-        data["learner"] = learner_summary(event.learner)
+        data["learner"] = learner_summary(event.learner, issuer=event.issuer)
     stored = StoredEvent(id=str(event.uuid), position=event.position, type=event.type, subject=event.subject,
                          time=event.occurred_at, data=data)
     base = event.issuer.base_url.rstrip("/")
@@ -356,10 +356,10 @@ def feed_ack(*, client: ApiClient, event_id: str, sis_record_id: str = "", statu
     return marked
 
 
-def deliveries_unpark(*, learner_id: int) -> int:
-    """Release a learner's parked deliveries (their identity is now linked); they go out in order."""
-    count = FeedDelivery.objects.filter(learner_id=learner_id, status=Status.PARKED).update(
-        status=Status.PENDING, next_at=timezone.now())
+def deliveries_unpark(*, learner_id: int, issuer: Issuer) -> int:
+    """Release a learner's parked deliveries to ``issuer``'s destinations (the issuer can now match them)."""
+    count = FeedDelivery.objects.filter(learner_id=learner_id, status=Status.PARKED,
+                                        endpoint__issuer=issuer).update(status=Status.PENDING, next_at=timezone.now())
     if count:
         wake_on_commit()
     return count

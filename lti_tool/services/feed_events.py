@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from ..core.timefmt import format_datetime
-from ..models import Achievement, Award, FeedCounter, FeedEvent, Issuer, Learner
+from ..models import Achievement, Award, FeedCounter, FeedEvent, Issuer, Learner, LtiDeployment
 from .errors import ServiceError
+from .learners import SIS, sis_scopes
 
 
 def feed_event_record(*, type: str, issuer: Issuer, subject: str, data: dict[str, Any], occurred_at: datetime,
@@ -77,7 +78,7 @@ def award_event_record(*, award: Award, type: str, occurred_at: datetime, reason
     data = {
         "credential": _credential(award, expired=type == FeedEvent.Type.EXPIRED),
         "achievement": achievement_summary(award.achievement),
-        "learner": learner_summary(award.learner),
+        "learner": learner_summary(award.learner, issuer=award.achievement.issuer),
         "context": _context(award),
         "awardedBy": {"kind": award.source, "by": award.issued_by},
     }
@@ -100,14 +101,22 @@ def achievement_summary(achievement: Achievement) -> dict[str, Any]:
     }
 
 
-def learner_summary(learner: Learner) -> dict[str, Any]:
-    """Return every identifier the tool knows for a learner, with its kind, scope and source.
+def learner_summary(learner: Learner, *, issuer: Issuer) -> dict[str, Any]:
+    """Return the identifiers ``issuer`` knows a learner by, with their kind, scope and source.
 
-    Destinations drop the kinds their settings do not let leave (digest 4.2, data minimisation).
+    Student (SIS) ids of other institutions are left out, and so are LMS student ids from
+    platforms the issuer has no deployment on. Destinations then drop the kinds their settings do
+    not let leave (digest 4.2, data minimisation).
     """
-    identities = sorted(learner.identities.all(), key=lambda i: (i.kind, i.scope, i.value))
+    scopes = sis_scopes(issuer)
+    identities = sorted((i for i in learner.identities.all() if i.kind != SIS or i.scope in scopes),
+                        key=lambda i: (i.kind, i.scope, i.value))
     identifiers = [{"type": i.kind, "value": i.value, "scope": i.scope, "source": i.source} for i in identities]
-    lis_ids = [account.lis_person_sourcedid for account in learner.lti_accounts.all() if account.lis_person_sourcedid]
+    accounts = [account for account in learner.lti_accounts.all() if account.lis_person_sourcedid]
+    if len({account.platform_id for account in accounts}) > 1:  # rare: keep this institution's platforms only
+        mine = set(LtiDeployment.objects.filter(issuer=issuer).values_list("registration__platform_id", flat=True))
+        accounts = [account for account in accounts if account.platform_id in mine]
+    lis_ids = [account.lis_person_sourcedid for account in accounts]
     for value in sorted(set(lis_ids)):
         identifiers.append({"type": "lisSourcedId", "value": value, "scope": "", "source": "lti-lis"})
     matched = any(i["type"] in ("sisSourcedId", "lisSourcedId") for i in identifiers)

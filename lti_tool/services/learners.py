@@ -8,11 +8,25 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..models import Learner, LearnerIdentity
+from ..models import Issuer, Learner, LearnerIdentity
 from .errors import ServiceError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ATTEMPTS = 3
+SIS = "sisSourcedId"
+
+
+def sis_scope(issuer: Issuer) -> str:
+    """Return the scope of an institution's student (SIS) ids: the same number at two institutions is two ids.
+
+    Ids recorded with no scope (before scoping, or by a tool-wide import) count for every institution.
+    """
+    return f"urn:uuid:{issuer.uuid}"
+
+
+def sis_scopes(issuer: Issuer | None) -> tuple[str, ...]:
+    """Return the scopes whose student ids count for ``issuer`` (unscoped ids count everywhere)."""
+    return ("", sis_scope(issuer)) if issuer is not None else ("",)
 
 
 def learner_find_or_create(*, email: str = "", sis_id: str = "", sis_scope: str = "", name: str = "",
@@ -45,8 +59,8 @@ def learner_find_or_create(*, email: str = "", sis_id: str = "", sis_scope: str 
 def _find_or_create(wanted: list[tuple[str, str, str]], *, name: str, source: str) -> Learner:
     found = {identity.learner_id: identity.learner
              for kind, scope, value in wanted
-             for identity in LearnerIdentity.objects.select_related("learner").filter(kind=kind, scope=scope,
-                                                                                      value=value)}
+             for identity in LearnerIdentity.objects.select_related("learner").filter(
+                 kind=kind, scope__in={scope, ""} if kind == SIS else {scope}, value=value)}
     if len(found) > 1:
         raise ServiceError(" / ".join(value for _, _, value in wanted) + " match two different learners")
     learner = next(iter(found.values()), None)
@@ -61,7 +75,7 @@ def _find_or_create(wanted: list[tuple[str, str, str]], *, name: str, source: st
         if (kind, scope, value) not in have:
             identity = LearnerIdentity.objects.create(learner=learner, kind=kind, scope=scope, value=value,
                                                       source=source)
-            newly_matched = newly_matched or kind == "sisSourcedId"
+            newly_matched = newly_matched or kind == SIS
     if newly_matched and learner_has_parked_events(learner):
         learner_identity_linked(learner=learner, by=source, now=identity.created_at)
     return learner
@@ -74,22 +88,25 @@ def learner_has_parked_events(learner: Learner) -> bool:
     return FeedDelivery.objects.filter(learner=learner, status=FeedDelivery.Status.PARKED).exists()
 
 
-def learner_sis_id_link(*, learner: Learner, sis_id: str, by: str, scope: str = "") -> LearnerIdentity:
-    """Give a learner the student (SIS) id the registrar matched them to; release their parked feed events.
+def learner_sis_id_link(*, learner: Learner, sis_id: str, by: str, issuer: Issuer | None = None) -> LearnerIdentity:
+    """Give a learner the student (SIS) id ``issuer``'s registrar matched them to; release their parked events.
 
-    Writes ``learner.identity_linked`` to the feed of every issuer that holds awards of the learner,
-    in the same transaction, and lets the learner's parked deliveries go out in order.
+    The id is scoped to the institution (:func:`sis_scope`); without ``issuer`` it is unscoped and
+    counts everywhere. Writes ``learner.identity_linked`` to the feed of every issuer that holds
+    awards of the learner, in the same transaction, and lets the learner's parked deliveries go out in order.
 
     Raises:
-        ServiceError: an empty id, the id already belongs to another learner (an identifier
-            conflict for the registrar to resolve), or the learner already has a different SIS id.
+        ServiceError: an empty id, the id already belongs to another learner of this institution
+            (an identifier conflict for the registrar to resolve), or the learner already has a
+            different SIS id here.
     """
     sis_id = sis_id.strip()
     if not sis_id or len(sis_id) > 320:
         raise ServiceError("give a student (SIS) id of 1 to 320 characters")
+    scope = sis_scope(issuer) if issuer is not None else ""
     with transaction.atomic():
-        held = LearnerIdentity.objects.select_for_update().filter(kind="sisSourcedId", scope=scope, value=sis_id) \
-            .first()
+        held = (LearnerIdentity.objects.select_for_update()
+                .filter(kind=SIS, scope__in=sis_scopes(issuer), value=sis_id).order_by("-scope").first())
         if held is not None and held.learner_id != learner.pk:
             raise ServiceError(f"SIS id {sis_id} already belongs to another learner ({held.learner}); "
                                "resolve the conflict before linking")
@@ -97,9 +114,9 @@ def learner_sis_id_link(*, learner: Learner, sis_id: str, by: str, scope: str = 
             if learner_has_parked_events(learner):
                 learner_identity_linked(learner=learner, by=by, now=timezone.now())
             return held
-        if learner.identities.filter(kind="sisSourcedId", scope=scope).exists():
+        if learner.identities.filter(kind=SIS, scope__in=sis_scopes(issuer)).exists():
             raise ServiceError(f"{learner} already has a different SIS id")
-        identity = LearnerIdentity.objects.create(learner=learner, kind="sisSourcedId", scope=scope, value=sis_id,
+        identity = LearnerIdentity.objects.create(learner=learner, kind=SIS, scope=scope, value=sis_id,
                                                   source=f"registrar:{by}"[:64])
         learner_identity_linked(learner=learner, by=by, now=identity.created_at)
     return identity
@@ -108,8 +125,10 @@ def learner_sis_id_link(*, learner: Learner, sis_id: str, by: str, scope: str = 
 def learner_identity_linked(*, learner: Learner, by: str, now: datetime) -> int:
     """Tell the feed a learner can now be matched, and release their parked events; return how many.
 
-    Writes ``learner.identity_linked`` for each issuer whose approved credentials the learner holds. Call inside
-    the transaction that recorded the new identifier.
+    For each issuer whose approved credentials the learner holds and who can now match them (a
+    student id of that institution, or an LMS student id from its platforms): write
+    ``learner.identity_linked`` to its feed and release its parked deliveries, in order. Call
+    inside the transaction that recorded the new identifier.
     """
     from ..models import Award, FeedEvent
     from .feed_delivery import deliveries_unpark
@@ -118,8 +137,12 @@ def learner_identity_linked(*, learner: Learner, by: str, now: datetime) -> int:
     issuers = {award.achievement.issuer for award in  # only where the learner holds catalog credentials
                Award.objects.filter(learner=learner, achievement__approved_at__isnull=False)
                .select_related("achievement__issuer")}
-    summary = learner_summary(learner)
+    released = 0
     for issuer in sorted(issuers, key=lambda i: i.pk):
+        summary = learner_summary(learner, issuer=issuer)
+        if summary["matchStatus"] != "matched":
+            continue  # another institution's id: this one still cannot match them
         feed_event_record(type=FeedEvent.Type.IDENTITY_LINKED, issuer=issuer, subject=learner.subject_id,
                           data={"learner": summary, "linkedBy": by}, occurred_at=now, learner=learner)
-    return deliveries_unpark(learner_id=learner.pk)
+        released += deliveries_unpark(learner_id=learner.pk, issuer=issuer)
+    return released

@@ -21,8 +21,10 @@ from ..lti import claims as c
 from ..lti.launch import ValidatedLaunch
 from ..lti.roles import tool_roles
 from ..models import (
+    Issuer,
     Learner,
     LtiContext,
+    LtiDeployment,
     LtiLaunch,
     LtiMembership,
     LtiPlatform,
@@ -32,7 +34,7 @@ from ..models import (
 from ..selectors import linkable_badge
 from .errors import ServiceError
 from .facts import fact_record
-from .learners import learner_has_parked_events, learner_identity_linked
+from .learners import SIS, learner_has_parked_events, learner_identity_linked, sis_scopes
 from .lms_sync import lms_sync_on_launch
 
 logger = logging.getLogger(__name__)
@@ -63,7 +65,7 @@ def lti_launch_open(*, validated: ValidatedLaunch) -> OpenedLaunch:
     _note_family(platform, body)
     now = timezone.now()
     with transaction.atomic():
-        user = _user(platform, body, deployment_uuid=str(deployment.uuid), now=now)
+        user = _user(platform, body, deployment=deployment, now=now)
         context = _context(deployment, body)
         link = _resource_link(deployment, context, body) if body[c.MESSAGE_TYPE] == c.RESOURCE_LINK_REQUEST else None
         roles = sorted(tool_roles(body.get(c.ROLES, []), platform_family=platform.family))
@@ -107,9 +109,9 @@ def _note_family(platform: LtiPlatform, body: dict[str, Any]) -> None:
         platform.family = family
 
 
-def _user(platform: LtiPlatform, body: dict[str, Any], *, deployment_uuid: str, now) -> LtiUser:
+def _user(platform: LtiPlatform, body: dict[str, Any], *, deployment: LtiDeployment, now) -> LtiUser:
     student_id, from_custom = _student_id(body)
-    if from_custom and _held_by_another(platform, body["sub"], student_id):
+    if from_custom and _held_by_another(platform, body["sub"], student_id, deployment.issuer):
         logger.warning("launch of %s on %s carries student id %s that another learner holds; ignored",
                        body["sub"], platform.issuer, student_id)
         student_id = ""
@@ -118,7 +120,7 @@ def _user(platform: LtiPlatform, body: dict[str, Any], *, deployment_uuid: str, 
             "given_name": c.text(body, "given_name"), "family_name": c.text(body, "family_name"),
             "email": c.text(body, "email"),
             "lis_person_sourcedid": student_id}
-    where = {"deployment": deployment_uuid, "context": str(c.section(body, c.CONTEXT).get("id", "")),
+    where = {"deployment": str(deployment.uuid), "context": str(c.section(body, c.CONTEXT).get("id", "")),
              "at": now.isoformat()}
     return lti_user_upsert(platform=platform, sub=body["sub"], sent=sent, where=where, now=now, launched=True)
 
@@ -147,12 +149,13 @@ def _student_id(body: dict[str, Any]) -> tuple[str, bool]:
     return "", False
 
 
-def _held_by_another(platform: LtiPlatform, sub: str, student_id: str) -> bool:
+def _held_by_another(platform: LtiPlatform, sub: str, student_id: str, issuer: Issuer | None) -> bool:
     from ..models import LearnerIdentity
 
     other_account = LtiUser.objects.filter(platform=platform, lis_person_sourcedid=student_id).exclude(sub=sub)
     mine = LtiUser.objects.filter(platform=platform, sub=sub).values_list("learner_id", flat=True).first()
-    other_identity = LearnerIdentity.objects.filter(kind="sisSourcedId", value=student_id).exclude(learner_id=mine)
+    other_identity = LearnerIdentity.objects.filter(kind=SIS, scope__in=sis_scopes(issuer), value=student_id) \
+        .exclude(learner_id=mine)
     return other_account.exists() or other_identity.exists()
 
 

@@ -129,7 +129,7 @@ def link_sis_id(request: HttpRequest, issuer_uuid, learner_uuid) -> HttpResponse
     if learner is None or not FeedDelivery.objects.filter(endpoint__issuer=issuer, learner=learner).exists():
         raise Http404("no such learner in this feed")
     try:
-        learner_sis_id_link(learner=learner, sis_id=request.POST.get("sis_id", ""), by=_who(request))
+        learner_sis_id_link(learner=learner, sis_id=request.POST.get("sis_id", ""), by=_who(request), issuer=issuer)
     except ServiceError as error:
         return _back(issuer, error=str(error))
     return _back(issuer, notice=f"{learner} matched; their waiting events are on their way")

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from lti_tool.models import FeedDelivery, FeedEndpoint, FeedEvent, LearnerIdentity
-from lti_tool.services.achievements import achievement_create_in_course
+from lti_tool.services.achievements import achievement_create_in_course, achievement_define
 from lti_tool.services.api_clients import api_client_create
 from lti_tool.services.awards import award_issue, award_revoke
 from lti_tool.services.errors import ServiceError
@@ -193,6 +193,35 @@ def test_a_sis_id_already_held_by_another_learner_is_a_conflict(achievement, lea
     other = learner_find_or_create(email="other@example.edu", source="test")
     with pytest.raises(ServiceError, match="already belongs"):
         learner_sis_id_link(learner=other, sis_id="S123", by="r")
+
+
+def test_student_ids_belong_to_one_institution(achievement, endpoint, receiver):
+    """The same number at two colleges is two ids; one college's id neither leaves by nor matches for the other."""
+    from lti_tool.services.feed_events import learner_summary
+    from lti_tool.services.learners import learner_sis_id_link, sis_scope
+    from tests.lti_tool.conftest import BASIC_SPEC
+
+    college = issuer_create(name="Hill College", url="https://hill.example.edu", email="r@hill.example.edu")
+    hill_badge = achievement_define(issuer=college, spec=BASIC_SPEC)
+    hill_feed, _secret = feed_endpoint_create(issuer=college, name="Hill SIS", url=receiver.url)
+    ana = learner_find_or_create(email="ana.b@example.edu", name="Ana B", source="test")
+    ben = learner_find_or_create(email="ben.b@example.edu", name="Ben B", source="test")
+    ours = award_issue(achievement=achievement, learner=ana, issued_by="t")
+    theirs = award_issue(achievement=hill_badge, learner=ana, issued_by="t")
+    assert delivery(ours, endpoint).status == "parked" and delivery(theirs, hill_feed).status == "parked"
+
+    learner_sis_id_link(learner=ana, sis_id="S42", by="Rita", issuer=achievement.issuer)
+    learner_sis_id_link(learner=ben, sis_id="S42", by="Hal", issuer=college)  # Hill's S42 is someone else
+    assert delivery(ours, endpoint).status == "pending"
+    assert delivery(theirs, hill_feed).status == "parked"  # Hill still cannot match Ana
+    ours_summary = learner_summary(ana, issuer=achievement.issuer)
+    assert [(i["value"], i["scope"]) for i in ours_summary["identifiers"] if i["type"] == "sisSourcedId"] == [
+        ("S42", sis_scope(achievement.issuer))]
+    hill_summary = learner_summary(ana, issuer=college)
+    assert hill_summary["matchStatus"] == "unmatched" and "S42" not in str(hill_summary["identifiers"])
+    assert [e.issuer_id for e in FeedEvent.objects.filter(type="learner.identity_linked")] == [achievement.issuer_id]
+    with pytest.raises(ServiceError, match="already belongs"):
+        learner_sis_id_link(learner=ana, sis_id="S42", by="Hal", issuer=college)
 
 
 def test_expiry_is_found_by_the_sweep_once(make_achievement, learner, endpoint, receiver):
