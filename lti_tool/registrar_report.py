@@ -18,7 +18,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from .models import Achievement, FeedDelivery, FeedEndpoint, FeedEvent, Issuer, Learner, LtiUser
-from .services.learners import SIS, sis_scopes
+from .services.learners import SIS, identities_for, issuer_platform_ids, lms_accounts_for
 
 CREDENTIAL_TYPES = ("credential.awarded", "credential.revoked", "credential.expired", "credential.reissued")
 
@@ -108,10 +108,11 @@ def registrar_report(*, issuer: Issuer, first: date, last: date) -> Report:
               .values("learner_id").annotate(n=Count("event_id", distinct=True), since=Min("event__occurred_at")))
     learners = {learner.pk: learner for learner in Learner.objects.filter(pk__in=[row["learner_id"] for row in parked])
                 .prefetch_related("identities", "lti_accounts__platform")}
+    platforms = issuer_platform_ids(issuer)
     for row in sorted(parked, key=lambda r: r["since"]):
         learner = learners[row["learner_id"]]
         report.unmatched.append(UnmatchedRow(
-            learner, row["n"], row["since"], list(learner.lti_accounts.all()),
+            learner, row["n"], row["since"], lms_accounts_for(learner, issuer, platforms),
             sorted(i.value for i in learner.identities.all() if i.kind == "emailAddress")))
     report.conflicts = identifier_conflicts(issuer=issuer)
     put_forward = Q(status=Achievement.Status.ACTIVE, approval_requested_at__isnull=False, approved_at__isnull=True)
@@ -128,8 +129,11 @@ def identifier_conflicts(*, issuer: Issuer) -> list[ConflictRow]:
     """Return SIS ids that point at two learners, and learners whose LMS and SIS ids disagree."""
     holders = set(FeedEvent.objects.filter(issuer=issuer, learner__isnull=False).values_list("learner_id", flat=True))
     found: list[ConflictRow] = []
-    # The same number on two platforms (two institutions) is no conflict: group by platform.
-    shared = (LtiUser.objects.exclude(lis_person_sourcedid="").values("platform_id", "lis_person_sourcedid")
+    # The same number on two platforms (two institutions) is no conflict: group by platform, and
+    # look only at this institution's platforms.
+    platforms = issuer_platform_ids(issuer)
+    shared = (LtiUser.objects.filter(platform_id__in=platforms).exclude(lis_person_sourcedid="")
+              .values("platform_id", "lis_person_sourcedid")
               .annotate(n=Count("learner_id", distinct=True)).filter(n__gt=1))
     for row in shared:
         learners = list(Learner.objects.filter(lti_accounts__platform_id=row["platform_id"],
@@ -138,10 +142,9 @@ def identifier_conflicts(*, issuer: Issuer) -> list[ConflictRow]:
         if holders & {learner.pk for learner in learners}:
             found.append(ConflictRow(row["lis_person_sourcedid"], [lr for lr in learners if lr.pk in holders]
                                      or learners, "one LMS student id on two learners"))
-    scopes = sis_scopes(issuer)  # this institution's student ids only
     for learner in Learner.objects.filter(pk__in=holders).prefetch_related("identities", "lti_accounts"):
-        sis = {i.value for i in learner.identities.all() if i.kind == SIS and i.scope in scopes}
-        lis = {a.lis_person_sourcedid for a in learner.lti_accounts.all() if a.lis_person_sourcedid}
+        sis = {i.value for i in identities_for(learner, issuer) if i.kind == SIS}
+        lis = {a.lis_person_sourcedid for a in lms_accounts_for(learner, issuer, platforms) if a.lis_person_sourcedid}
         if sis and lis and not sis & lis:
             found.append(ConflictRow(", ".join(sorted(sis | lis)), [learner],
                                      "the SIS id on record differs from the one the LMS sends"))

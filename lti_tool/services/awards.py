@@ -23,13 +23,14 @@ from ..core.api import IssuingError, issue_credential
 from ..core.data import IDENTITY_TYPES, CredentialClaims, Evidence, StatusEntry
 from ..core.openbadges import ob2
 from ..core.openbadges.compose import identity_object
-from ..models import Achievement, Award, FeedEvent, Learner
+from ..models import Achievement, Award, FeedEvent, Issuer, Learner
 from .canonicalizer import shared_canonicalizer
 from .documents import achievement_definition, issuer_profile
 from .errors import NotIssuableError, ServiceError
 from .feed_events import award_event_record
 from .gradebook import gradebook_scores_queue
 from .issuers import issuer_signers
+from .learners import identities_for
 from .status_lists import status_bit_set, status_index_pick, status_list_open
 
 logger = logging.getLogger(__name__)
@@ -158,7 +159,7 @@ def _sign(award: Award) -> None:
         valid_until=award.valid_until,
         awarded_date=award.awarded_date,
         subject_id=learner.subject_id,
-        identifiers=tuple(credential_identifiers(learner, award.identity_salt)),
+        identifiers=tuple(credential_identifiers(learner, award.identity_salt, issuer=issuer)),
         evidence=tuple(Evidence(**item) for item in award.evidence),
         narrative=award.narrative or None,
         status=StatusEntry(status_list.public_id, award.status_index),
@@ -213,12 +214,16 @@ def award_reissue(*, award: Award, reissued_by: str, reason: str, now: datetime 
     return locked
 
 
-def credential_identifiers(learner: Learner, salt: str) -> list[Any]:
-    """Return the learner's identifiers that may go into a credential; all hashed but the plain ones."""
+def credential_identifiers(learner: Learner, salt: str, *, issuer: Issuer) -> list[Any]:
+    """Return the learner's identifiers that may go into ``issuer``'s credential; all hashed but the plain ones.
+
+    No other institution's student ids (a published salt makes a hashed short number guessable).
+    """
     included = set(tool_settings.CREDENTIAL_IDENTITY_TYPES) & IDENTITY_TYPES
     plain = set(tool_settings.PLAINTEXT_IDENTITY_TYPES)
     return [identity_object(identity.kind, identity.value, salt=None if identity.kind in plain else salt)
-            for identity in learner.identities.all().order_by("kind", "id") if identity.kind in included]
+            for identity in sorted(identities_for(learner, issuer), key=lambda i: (i.kind, i.pk))
+            if identity.kind in included]
 
 
 def _ob2_key_url(issuer, jwt_signer) -> str:

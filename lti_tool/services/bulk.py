@@ -25,7 +25,7 @@ from ..models import Achievement, Award, Learner, LearnerIdentity, LtiContext, L
 from .awards import award_issue
 from .errors import ServiceError
 from .feed_events import feed_events_at_end
-from .learners import SIS, learner_find_or_create, sis_scope, sis_scopes
+from .learners import SIS, learner_find_or_create, sis_scopes
 
 MAX_ROWS = 100_000
 MAX_FIELD = 20_000
@@ -215,7 +215,7 @@ def award_bulk_issue(*, achievement: Achievement, report: BulkReport, issued_by:
                     learner = Learner.objects.get(uuid=row.learner_uuid)
                 else:
                     learner = learner_find_or_create(email=row.email, sis_id=row.student_id, name=row.name,
-                                                     sis_scope=sis_scope(achievement.issuer), source="csv")
+                                                     issuer=achievement.issuer, source="csv")
                 award = award_issue(achievement=achievement, learner=learner, issued_by=issued_by,
                                     source="bulk-csv", evidence=row.evidence, narrative=row.narrative)
             except ServiceError as error:

@@ -48,7 +48,7 @@ def clr_issue(*, issuer: Issuer, learner: Learner, first: date, last: date, term
         name=f"Comprehensive Learner Record: {learner.display_name or learner.subject_id}, {label}",
         description=f"Credentials from {issuer.name} awarded {first.isoformat()} to {last.isoformat()}.",
         valid_from=now, subject_id=learner.subject_id,
-        identifiers=tuple(credential_identifiers(learner, secrets.token_hex(16))),
+        identifiers=tuple(credential_identifiers(learner, secrets.token_hex(16), issuer=issuer)),
         achievements=tuple(achievement_definition(award.achievement) for award in awards),
         credentials=tuple(award.credential for award in awards))
     signer, _jwt_signer = issuer_signers(issuer=issuer)

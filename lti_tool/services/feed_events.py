@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from ..core.timefmt import format_datetime
-from ..models import Achievement, Award, FeedCounter, FeedEvent, Issuer, Learner, LtiDeployment
+from ..models import Achievement, Award, FeedCounter, FeedEvent, Issuer, Learner
 from .errors import ServiceError
-from .learners import SIS, sis_scopes
+from .learners import identities_for, lms_accounts_for
 
 
 def feed_event_record(*, type: str, issuer: Issuer, subject: str, data: dict[str, Any], occurred_at: datetime,
@@ -108,15 +108,10 @@ def learner_summary(learner: Learner, *, issuer: Issuer) -> dict[str, Any]:
     platforms the issuer has no deployment on. Destinations then drop the kinds their settings do
     not let leave (digest 4.2, data minimisation).
     """
-    scopes = sis_scopes(issuer)
-    identities = sorted((i for i in learner.identities.all() if i.kind != SIS or i.scope in scopes),
-                        key=lambda i: (i.kind, i.scope, i.value))
+    identities = sorted(identities_for(learner, issuer), key=lambda i: (i.kind, i.scope, i.value))
     identifiers = [{"type": i.kind, "value": i.value, "scope": i.scope, "source": i.source} for i in identities]
-    accounts = [account for account in learner.lti_accounts.all() if account.lis_person_sourcedid]
-    if len({account.platform_id for account in accounts}) > 1:  # rare: keep this institution's platforms only
-        mine = set(LtiDeployment.objects.filter(issuer=issuer).values_list("registration__platform_id", flat=True))
-        accounts = [account for account in accounts if account.platform_id in mine]
-    lis_ids = [account.lis_person_sourcedid for account in accounts]
+    lis_ids = [account.lis_person_sourcedid for account in lms_accounts_for(learner, issuer)
+               if account.lis_person_sourcedid]
     for value in sorted(set(lis_ids)):
         identifiers.append({"type": "lisSourcedId", "value": value, "scope": "", "source": "lti-lis"})
     matched = any(i["type"] in ("sisSourcedId", "lisSourcedId") for i in identifiers)

@@ -6,7 +6,7 @@ from ...core.api import IssuingError
 from ...key_encryption import KeyEncryptionError
 from ...services.awards import award_issue
 from ...services.errors import ServiceError
-from ...services.learners import learner_find_or_create, sis_scope
+from ...services.learners import learner_find_or_create
 from ..lookup import find_achievement
 
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         evidence = {k: v for k, v in (("id", options["evidence_url"]), ("narrative", options["evidence"])) if v}
         try:
             learner = learner_find_or_create(email=options["email"], sis_id=options["student_id"],
-                                             sis_scope=sis_scope(achievement.issuer), name=options["name"],
+                                             issuer=achievement.issuer, name=options["name"],
                                              source="cli")
             award = award_issue(achievement=achievement, learner=learner, issued_by=options["issued_by"],
                                 source="cli", evidence=[evidence] if evidence else [], narrative=options["narrative"])

@@ -32,7 +32,7 @@ from ...services.achievements import achievement_define
 from ...services.awards import award_issue, award_revoke
 from ...services.images import image_store
 from ...services.issuers import issuer_create
-from ...services.learners import learner_find_or_create, sis_scope
+from ...services.learners import learner_find_or_create
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 ISSUER_NAME = "Demo State University"
@@ -141,9 +141,9 @@ class Command(BaseCommand):
             image = image_store(data=(DEMO_DIR / "data-literacy.svg").read_bytes())
             achievement = achievement_define(issuer=issuer, spec=spec, image=image)
         ada = learner_find_or_create(email="ada@demo.example.edu", sis_id="S1000001", name="Ada Lovelace",
-                                     sis_scope=sis_scope(issuer), source="demo")
+                                     issuer=issuer, source="demo")
         grace = learner_find_or_create(email="grace@demo.example.edu", sis_id="S1000002", name="Grace Hopper",
-                                       sis_scope=sis_scope(issuer), source="demo")
+                                       issuer=issuer, source="demo")
         valid = Award.objects.filter(achievement=achievement, learner=ada, is_current=True).first() or award_issue(
             achievement=achievement, learner=ada, issued_by="demo", source="demo",
             evidence=[{"id": "https://lms.demo.example.edu/mod/quiz/review.php?attempt=42",

@@ -224,6 +224,54 @@ def test_student_ids_belong_to_one_institution(achievement, endpoint, receiver):
         learner_sis_id_link(learner=ana, sis_id="S42", by="Hal", issuer=college)
 
 
+def test_another_colleges_lms_id_neither_matches_nor_leaves(course, achievement, receiver):
+    """Ana launched at Example University's Moodle (LMS id A55); Hill College awards her by email."""
+    from lti_tool.models import LtiUser
+    from lti_tool.registrar_report import identifier_conflicts
+    from lti_tool.services.feed_events import learner_summary
+    from lti_tool.services.learners import learner_identity_linked, learner_sis_id_link
+    from tests.lti_tool.conftest import BASIC_SPEC
+
+    ana = learner_find_or_create(email="ana.c@example.edu", name="Ana C", source="test")
+    LtiUser.objects.create(platform=course.deployment.registration.platform, sub="u-ana", learner=ana,
+                           lis_person_sourcedid="A55")
+    college = issuer_create(name="Hill College", url="https://hill.example.edu", email="r@hill.example.edu")
+    hill_feed, _secret = feed_endpoint_create(issuer=college, name="Hill SIS", url=receiver.url)
+    theirs = award_issue(achievement=achievement_define(issuer=college, spec=BASIC_SPEC), learner=ana,
+                         issued_by="t")
+    assert learner_summary(ana, issuer=achievement.issuer)["matchStatus"] == "matched"
+    assert learner_summary(ana, issuer=college)["matchStatus"] == "unmatched"
+    assert "A55" not in str(learner_summary(ana, issuer=college))
+    assert delivery(theirs, hill_feed).status == "parked"
+    assert learner_identity_linked(learner=ana, by="lms:moodle", now=timezone.now()) == 0  # a launch at A
+    assert delivery(theirs, hill_feed).status == "parked"
+    assert not FeedEvent.objects.filter(type="learner.identity_linked").exists()
+
+    learner_sis_id_link(learner=ana, sis_id="H77", by="Hal", issuer=college)
+    assert delivery(theirs, hill_feed).status == "pending"
+    assert identifier_conflicts(issuer=college) == []  # A's LMS id is no business of Hill's
+    again = award_issue(achievement=achievement_define(issuer=college, spec={**BASIC_SPEC, "name": "Second"}),
+                        learner=ana, issued_by="t")
+    assert len(again.credential["credentialSubject"]["identifier"]) == 2  # email and H77 (hashed)
+    ours = award_issue(achievement=achievement, learner=ana, issued_by="t")
+    assert len(ours.credential["credentialSubject"]["identifier"]) == 1  # email only: H77 is Hill's
+    [linked] = FeedEvent.objects.filter(type="learner.identity_linked")
+    assert linked.issuer_id == college.pk  # Example University, already matching Ana, hears nothing of it
+
+
+def test_an_unscoped_student_id_clashes_everywhere(issuer, learner, other_learner):
+    """``learner`` holds S123 with no scope (counts for every college); nobody else may take it."""
+    from lti_tool.services.learners import learner_sis_id_link
+
+    with pytest.raises(ServiceError, match="already belongs to another learner; resolve"):
+        learner_sis_id_link(learner=other_learner, sis_id="S123", by="r", issuer=issuer)
+    learner_sis_id_link(learner=learner, sis_id="S123", by="r", issuer=issuer)  # theirs already: no clash
+    college = issuer_create(name="Hill College", url="https://hill.example.edu", email="r@hill.example.edu")
+    learner_sis_id_link(learner=other_learner, sis_id="S9", by="r", issuer=college)
+    with pytest.raises(ServiceError, match="already belongs"):
+        learner_sis_id_link(learner=learner, sis_id="S9", by="r")  # an unscoped id would clash at Hill
+
+
 def test_expiry_is_found_by_the_sweep_once(make_achievement, learner, endpoint, receiver):
     badge = make_achievement(name="CPR", valid_for_days=1)
     award_issue(achievement=badge, learner=learner, issued_by="t", now=timezone.now() - timedelta(days=2))
