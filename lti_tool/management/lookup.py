@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from ..models import Achievement, Issuer
+from ..models import Achievement, Award, Issuer
 from ..public_ids import parse_uuid
+from ..selectors import award_by_public_id
 
 
 def _uuid_part(value: str) -> str:
@@ -31,3 +32,11 @@ def find_achievement(value: str) -> Achievement:
             raise CommandError(f"no single achievement matches {value!r}; give its UUID")
         achievement = matches[0]
     return achievement
+
+
+def find_award(value: str) -> Award:
+    """Return the award named by its UUID or credential URL."""
+    award = award_by_public_id(value=value)
+    if award is None:
+        raise CommandError(f"no award {value!r}")
+    return award

@@ -3,9 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ...key_encryption import KeyEncryptionError
-from ...selectors import award_by_public_id
 from ...services.awards import award_reissue
 from ...services.errors import ServiceError
+from ..lookup import find_award
 
 
 class Command(BaseCommand):
@@ -18,9 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--by", default="cli")
 
     def handle(self, *args, **options):
-        award = award_by_public_id(value=options["award"])
-        if award is None:
-            raise CommandError(f"no award {options['award']!r}")
+        award = find_award(options["award"])
         try:
             award = award_reissue(award=award, reissued_by=options["by"], reason=options["reason"])
         except (ServiceError, KeyEncryptionError) as error:

@@ -3,9 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ...key_encryption import KeyEncryptionError
-from ...selectors import award_by_public_id
 from ...services.awards import award_revoke
 from ...services.errors import ServiceError
+from ..lookup import find_award
 
 
 class Command(BaseCommand):
@@ -17,9 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--revoked-by", default="cli")
 
     def handle(self, *args, **options):
-        award = award_by_public_id(value=options["award"])
-        if award is None:
-            raise CommandError(f"no award {options['award']!r}")
+        award = find_award(options["award"])
         try:
             award_revoke(award=award, reason=options["reason"], revoked_by=options["revoked_by"])
         except (ServiceError, KeyEncryptionError) as error:

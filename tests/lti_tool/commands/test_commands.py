@@ -36,7 +36,13 @@ def test_registrar_workflow_end_to_end(db, tmp_path):
     credential_file = tmp_path / "c.json"
     credential_file.write_text(__import__("json").dumps(Award.objects.get(learner__display_name="Kim").credential))
     assert run("credential_verify", str(credential_file)).startswith("VERIFIED")
+    reissued = run("award_reissue", credential_url, "--reason", "Name corrected", "--by", "registrar")
+    assert reissued.startswith(f"reissued {credential_url}")
     run("award_revoke", credential_url, "--reason", "Duplicate record")
+    for command in ("award_revoke", "award_reissue"):
+        with pytest.raises(CommandError, match="no award 'urn:uuid:00000000"):
+            call_command(command, "urn:uuid:00000000-0000-4000-8000-000000000000", "--reason", "x",
+                         stdout=io.StringIO())
     with pytest.raises(SystemExit) as exited:
         run("credential_verify", str(credential_file))
     assert exited.value.code == 1
