@@ -356,6 +356,27 @@ def feed_ack(*, client: ApiClient, event_id: str, sis_record_id: str = "", statu
     return marked
 
 
+def feed_acks_record(*, client: ApiClient, acks: list[Any]) -> list[dict[str, Any]]:
+    """Record a batch of the SIS's acknowledgements; return a result per item, in order.
+
+    Each result is ``recorded``, ``unknown_event`` (no such event of the issuer) or ``rejected``
+    with the reason; one bad item never stops the others.
+    """
+    results: list[dict[str, Any]] = []
+    for index, item in enumerate(acks):
+        if not isinstance(item, dict) or not isinstance(item.get("eventId"), str):
+            results.append({"index": index, "outcome": "rejected", "error": "each ack needs an eventId"})
+            continue
+        try:
+            marked = feed_ack(client=client, event_id=item["eventId"], sis_record_id=str(item.get("sisRecordId") or ""),
+                              status=str(item.get("status") or "received"), message=str(item.get("message") or ""))
+        except (ServiceError, ValueError) as error:
+            results.append({"index": index, "outcome": "rejected", "error": str(error)})
+            continue
+        results.append({"index": index, "outcome": "recorded" if marked else "unknown_event"})
+    return results
+
+
 def deliveries_unpark(*, learner_id: int, issuer: Issuer) -> int:
     """Release a learner's parked deliveries to ``issuer``'s destinations (the issuer can now match them)."""
     count = FeedDelivery.objects.filter(learner_id=learner_id, status=Status.PARKED,

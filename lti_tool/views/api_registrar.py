@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ..conf import tool_settings
 from ..services.api_clients import Caller
 from ..services.errors import ServiceError
-from ..services.feed_delivery import feed_ack
+from ..services.feed_delivery import feed_acks_record
 from ..services.feed_pull import feed_pull
 from .api_adapters import _json_body, authenticated
 
@@ -34,9 +34,9 @@ def _integer(request: HttpRequest, name: str, default: int) -> int:
 @authenticated("registrar:feed")
 def events(request: HttpRequest, caller: Caller) -> HttpResponse:
     """Return up to ``limit`` events after position ``after``, oldest first; ``next`` pages on."""
-    page = feed_pull(client=caller.client, after=_integer(request, "after", 0), limit=_integer(request, "limit", 100))
-    base = f"{tool_settings.public_url}/api/registrar/v1/events"
     limit = _integer(request, "limit", 100)
+    page = feed_pull(client=caller.client, after=_integer(request, "after", 0), limit=limit)
+    base = f"{tool_settings.public_url}/api/registrar/v1/events"
     following = f"{base}?{urlencode({'after': page.last, 'limit': limit})}"
     response = JsonResponse({"events": page.events, "last": page.last, "more": page.more, "next": following})
     if page.more:
@@ -53,18 +53,6 @@ def acks(request: HttpRequest, caller: Caller) -> HttpResponse:
     body = _json_body(request)
     if not isinstance(body, dict) or not isinstance(body.get("acks"), list) or len(body["acks"]) > 1000:
         raise ServiceError('send {"acks": [{"eventId": …, "sisRecordId": …, "status": …}]} (at most 1,000)')
-    results = []
-    for index, item in enumerate(body["acks"]):
-        if not isinstance(item, dict) or not isinstance(item.get("eventId"), str):
-            results.append({"index": index, "outcome": "rejected", "error": "each ack needs an eventId"})
-            continue
-        try:
-            marked = feed_ack(client=caller.client, event_id=item["eventId"],
-                              sis_record_id=str(item.get("sisRecordId") or ""),
-                              status=str(item.get("status") or "received"), message=str(item.get("message") or ""))
-        except (ServiceError, ValueError) as error:
-            results.append({"index": index, "outcome": "rejected", "error": str(error)})
-            continue
-        results.append({"index": index, "outcome": "recorded" if marked else "unknown_event"})
+    results = feed_acks_record(client=caller.client, acks=body["acks"])
     rejected = sum(1 for r in results if r["outcome"] != "recorded")
     return JsonResponse({"results": results}, status=207 if rejected else 200)
